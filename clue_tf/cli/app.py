@@ -1,0 +1,104 @@
+"""Running one subcommand: absl-style flag parsing, help, quiet logs, one-line errors.
+
+Each command module defines its flags on its own `absl.flags.FlagValues` (so commands
+never collide), has a docstring that `--help` prints, and a `main(flags) -> int`.
+Flags keep Google's syntax: `--do_train=true`, `--nodo_train`, `--flagfile=...`.
+"""
+
+import logging
+import os
+import sys
+import types
+from typing import Optional, Sequence
+
+from absl import flags
+
+from clue_tf.errors import ClueTfError
+
+HELP_FLAGS = ("-h", "--help", "-help", "--helpshort", "--helpfull", "-?")
+
+
+def define_verbosity_flag(flag_values: flags.FlagValues) -> None:
+    flags.DEFINE_integer(
+        "verbosity", 0,
+        "0: our messages only; 1: also TensorFlow's logs and full tracebacks on errors.",
+        short_name="v", flag_values=flag_values,
+    )
+
+
+def requested_verbosity(argv: Sequence[str]) -> int:
+    """The --verbosity/-v value in argv, read before TensorFlow is imported."""
+    for i, arg in enumerate(argv):
+        for prefix in ("--verbosity=", "-verbosity=", "-v=", "--v="):
+            if arg.startswith(prefix):
+                return _int_or(arg[len(prefix):], 1)
+        if arg in ("--verbosity", "-verbosity", "-v", "--v"):
+            return _int_or(argv[i + 1] if i + 1 < len(argv) else "", 1)
+    return 0
+
+
+def _int_or(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def configure_logging(verbosity: int) -> None:
+    """Silences TensorFlow's C++ start-up chatter (CUDA probes, oneDNN) unless asked."""
+    if verbosity <= 0:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+    logging.basicConfig(
+        level=logging.INFO if verbosity <= 0 else logging.DEBUG,
+        format="%(message)s" if verbosity <= 0 else "%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def command_help(name: str, module: types.ModuleType, full: bool = False) -> str:
+    """The command's docstring and its flags (--helpfull adds absl's --flagfile etc.)."""
+    doc = (module.__doc__ or "").strip()
+    flag_help = module.FLAGS.get_help(include_special_flags=full)
+    return f"usage: clue-tf {name} [--flag=value ...]\n\n{doc}\n\nflags:\n{flag_help}\n"
+
+
+def run(name: str, module: types.ModuleType, argv: Optional[Sequence[str]] = None) -> int:
+    """Parses argv (without the program name) for `module` and runs it; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(arg in HELP_FLAGS for arg in argv):
+        sys.stdout.write(command_help(name, module, full="--helpfull" in argv))
+        return 0
+    verbosity = requested_verbosity(argv)
+    configure_logging(verbosity)
+    flag_values: flags.FlagValues = module.FLAGS
+    for flag_name in list(flag_values):
+        flag_values[flag_name].unparse()  # a second run in one process starts from defaults
+    try:
+        extra = flag_values([f"clue-tf {name}", *argv])[1:]
+    except flags.Error as e:
+        print(f"clue-tf {name}: {e}", file=sys.stderr)
+        return 2
+    if extra:
+        print(f"clue-tf {name}: unexpected argument {extra[0]!r} (flags look like --name=value)",
+              file=sys.stderr)
+        return 2
+    try:
+        return module.main(flag_values) or 0
+    except ClueTfError as e:
+        if verbosity > 0:
+            raise
+        print(f"clue-tf {name}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"clue-tf {name}: interrupted", file=sys.stderr)
+        return 130
+
+
+def not_available(name: str) -> int:
+    """For a command whose flags exist but whose work this release does not do yet."""
+    from clue_tf import __version__
+    from clue_tf.errors import ClueTfError
+
+    raise ClueTfError(f"'{name}' is not implemented in clue-tf {__version__}; its flags are parsed only")

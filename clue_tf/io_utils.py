@@ -1,0 +1,58 @@
+"""File helpers every writer uses: atomic replacement and strict UTF-8 line reading."""
+
+import contextlib
+import os
+import tempfile
+from typing import IO, Iterator
+
+from clue_tf.errors import InputTextError
+
+ENCODING_ERRORS = ("strict", "replace")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
+    """Writes to a temporary file beside `path` and renames it over `path` on success.
+
+    An interrupted or failing write leaves any earlier file at `path` untouched and
+    no partial file behind.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_path)
+        raise
+
+
+def read_lines(path: str, errors: str = "strict") -> Iterator[str]:
+    """Lines of a UTF-8 text file without their line ends ('\\n', and a '\\r' before it).
+
+    With errors="strict" a line that is not valid UTF-8 raises an error naming the file
+    and line; errors="replace" decodes it with U+FFFD instead.
+    """
+    if errors not in ENCODING_ERRORS:
+        raise ValueError(f"errors must be one of {ENCODING_ERRORS}, got {errors!r}")
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise InputTextError(f"{path}: cannot read input file ({e.strerror})") from None
+    with f:
+        for number, raw in enumerate(f, start=1):
+            raw = raw.rstrip(b"\n").removesuffix(b"\r")
+            try:
+                yield raw.decode("utf-8", errors)
+            except UnicodeDecodeError as e:
+                raise InputTextError(
+                    f"{path}:{number}: line is not valid UTF-8 (byte 0x{raw[e.start]:02x} at "
+                    f"byte {e.start + 1}); use --errors=replace to decode it with U+FFFD"
+                ) from None

@@ -1,0 +1,6 @@
+"""`python -m clue_tf.run_pretraining`: same as `clue-tf run_pretraining`."""
+
+if __name__ == "__main__":
+    from clue_tf.cli import run_command
+
+    raise SystemExit(run_command("run_pretraining"))

@@ -1,0 +1,115 @@
+"""Google's basic tokenization as TensorFlow ops: text -> words, inside the graph.
+
+Each step mirrors `BasicTokenizer` in `full_tokenizer.py`, in the same order, and every
+character class is generated from the predicates in `unicode_rules.py`, so Python and
+the graph share one set of Unicode tables. Steps that depend on a character's context
+(Python's final-sigma rule) or that RE2 cannot express (Python's lower()) are done with
+a regex rewrite and a code-point lookup table built from Python itself.
+"""
+
+import functools
+from typing import Sequence
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from clue_tf.tokenization import unicode_rules as rules
+
+# Private-use code points stand in for special tokens (`[MASK]`, `extra0`, ...) while
+# the text is normalized: no rule touches them, so each survives as a word of its own.
+PLACEHOLDER_BASE = 0xF0000
+
+
+@functools.cache
+def _patterns() -> dict[str, str]:
+    """RE2 patterns for each rule; built once per process (enumerates all code points)."""
+    sigma_neighbour = rules.char_class(rules.is_cased_for_sigma)
+    ignorable = rules.char_class(rules.is_case_ignorable)
+    not_cased_or_ignorable = rules.char_class(
+        rules.is_cased_for_sigma, rules.is_case_ignorable, negate=True
+    )
+    return {
+        "dropped": rules.char_class(rules.is_dropped) + "+",
+        "whitespace": rules.char_class(rules.is_whitespace, rules.splits_words),
+        "cjk": "(" + rules.char_class(rules.is_cjk) + ")",
+        "punctuation": "(" + rules.char_class(rules.is_punctuation) + ")",
+        "nonspacing_mark": rules.char_class(rules.is_nonspacing_mark) + "+",
+        "final_sigma": (
+            f"({sigma_neighbour}{ignorable}*)\\x{{3A3}}({ignorable}*)"
+            f"(\\z|{not_cased_or_ignorable})"
+        ),
+    }
+
+
+def _lowercase_table() -> tf.lookup.StaticHashTable:
+    pairs = rules.lowercase_map()
+    return tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            tf.constant(list(pairs.keys()), tf.int32),
+            tf.constant(list(pairs.values()), tf.int32),
+        ),
+        default_value=-1,
+    )
+
+
+def literal_pattern(text: str) -> str:
+    """An RE2 pattern matching `text` literally (every character written as \\x{..})."""
+    return "".join(f"\\x{{{ord(c):X}}}" for c in text)
+
+
+class GraphNormalizer(tf.Module):
+    """Splits a batch of strings into Google's basic tokens with TensorFlow ops."""
+
+    def __init__(self, do_lower_case: bool = True, special_tokens: Sequence[str] = ()):
+        super().__init__()
+        self.do_lower_case = do_lower_case
+        self.patterns = _patterns()
+        self.special_tokens = list(special_tokens)
+        self._lowercase = _lowercase_table() if do_lower_case else None
+        self._special_placeholders = None
+        if self.special_tokens:
+            ordered = sorted(self.special_tokens, key=lambda t: (-len(t), t))
+            self._special_pattern = "|".join(literal_pattern(t) for t in ordered)
+            self._special_placeholders = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    tf.constant(self.special_tokens),
+                    tf.constant([f" {self.placeholder(i)} " for i in range(len(self.special_tokens))]),
+                ),
+                default_value="",
+            )
+
+    def placeholder(self, index: int) -> str:
+        """The stand-in character for `special_tokens[index]`."""
+        return chr(PLACEHOLDER_BASE + index)
+
+    def words(self, texts: tf.Tensor) -> tf.RaggedTensor:
+        """[batch] strings -> [batch, (words)] basic tokens, as `BasicTokenizer.tokenize`."""
+        texts = tf.convert_to_tensor(texts, tf.string)
+        if self._special_placeholders is not None:
+            texts = self._protect_special_tokens(texts)
+        p = self.patterns
+        texts = tf.strings.regex_replace(texts, p["dropped"], "")
+        texts = tf.strings.regex_replace(texts, p["whitespace"], " ")
+        texts = tf.strings.regex_replace(texts, p["cjk"], r" \1 ")
+        if self.do_lower_case:
+            texts = self._lower(texts)
+            texts = tf_text.normalize_utf8(texts, "NFD")
+            texts = tf.strings.regex_replace(texts, p["nonspacing_mark"], "")
+        texts = tf.strings.regex_replace(texts, p["punctuation"], r" \1 ")
+        return tf.strings.split(texts)
+
+    def _protect_special_tokens(self, texts: tf.Tensor) -> tf.Tensor:
+        pieces = tf_text.regex_split(
+            texts, self._special_pattern, keep_delim_regex_pattern=self._special_pattern
+        )
+        stand_ins = self._special_placeholders.lookup(pieces)
+        pieces = tf.where(stand_ins == "", pieces, stand_ins)
+        return tf.strings.reduce_join(pieces, axis=-1)
+
+    def _lower(self, texts: tf.Tensor) -> tf.Tensor:
+        """Python's str.lower(): final sigma by rule, then a code-point table."""
+        texts = tf.strings.regex_replace(texts, self.patterns["final_sigma"], "\\1\u03c2\\2\\3")
+        chars = tf.strings.unicode_decode(texts, "UTF-8")
+        lowered = self._lowercase.lookup(chars.flat_values)
+        flat = tf.where(lowered >= 0, lowered, chars.flat_values)
+        return tf.strings.unicode_encode(chars.with_flat_values(flat), "UTF-8")

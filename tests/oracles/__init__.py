@@ -1,0 +1,1 @@
+"""Runners for independent reference implementations, each in its own subprocess."""
