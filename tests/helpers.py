@@ -38,24 +38,60 @@ def clue_texts(task_dir: Path) -> list[str]:
     return texts
 
 
-def run_oracle(script: str, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
-    """Runs tests/oracles/SCRIPT in a fresh interpreter (legacy settings stay there)."""
+def start_oracle(script: str, *args: str) -> subprocess.Popen:
+    """Starts tests/oracles/SCRIPT in a fresh interpreter, so legacy settings stay there."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    result = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, str(ORACLES_DIR / script), *args],
-        capture_output=True, text=True, env=env, timeout=timeout,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
-    if result.returncode != 0:
-        raise AssertionError(f"oracle {script} failed:\n{result.stderr[-3000:]}")
-    return result
 
 
-def google_tokenize(texts: list[str], vocab_file: Path, do_lower_case: bool) -> list[list[str]]:
-    """Tokens from Google's original FullTokenizer (bert-tensorflow 1.0.4), per text."""
+def finish_oracle(proc: subprocess.Popen, timeout: int = 1800) -> None:
+    _, stderr = proc.communicate(timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"oracle {proc.args[1]} failed:\n{stderr[-3000:]}")
+
+
+def _require_google_bert() -> None:
     pytest.importorskip("bert.tokenization", reason="needs bert-tensorflow==1.0.4 (test extra)")
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def _read_jsonl(path: Path) -> list:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def google_tokenize(texts: list[str], vocab_file: Path, lower_cases=(True, False)) -> dict:
+    """{do_lower_case: [{"tokens", "ids"} per text]} from Google's original FullTokenizer.
+
+    One subprocess per casing, run side by side (one per core).
+    """
+    _require_google_bert()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp, "in.jsonl")
+        _write_jsonl(src, texts)
+        outputs = {lower: Path(tmp, f"out-{lower}.jsonl") for lower in lower_cases}
+        procs = {
+            lower: start_oracle("google_bert.py", "tokenize", str(vocab_file),
+                                str(lower).lower(), str(src), str(dst))
+            for lower, dst in outputs.items()
+        }
+        for proc in procs.values():
+            finish_oracle(proc)
+        return {lower: _read_jsonl(dst) for lower, dst in outputs.items()}
+
+
+def google_encode(pairs: list, vocab_file: Path, max_seq_length: int, do_lower_case: bool = True) -> list:
+    """Google run_classifier's input_ids/input_mask/segment_ids for (text_a, text_b) pairs."""
+    _require_google_bert()
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp, "in.jsonl"), Path(tmp, "out.jsonl")
-        src.write_text("".join(json.dumps(t) + "\n" for t in texts), encoding="utf-8")
-        run_oracle("google_tokenization.py", str(vocab_file), str(do_lower_case).lower(), str(src), str(dst))
-        with open(dst, encoding="utf-8") as f:
-            return [json.loads(line) for line in f]
+        _write_jsonl(src, pairs)
+        finish_oracle(start_oracle("google_bert.py", "encode", str(vocab_file),
+                                   str(do_lower_case).lower(), str(max_seq_length), str(src), str(dst)))
+        return _read_jsonl(dst)

@@ -10,6 +10,7 @@ Google's ids, which keras-hub's own WordPiece tokenizer does not for Chinese tex
 
 from typing import Iterable, Optional
 
+import keras
 import keras_hub
 import numpy as np
 import tensorflow as tf
@@ -25,6 +26,7 @@ from clue_tf.tokenization.vocab import Vocab, load_vocab
 _UNMATCHABLE_WORD = "\x01"
 
 
+@keras.saving.register_keras_serializable(package="clue_tf")
 class BertTokenizer(keras_hub.models.BertTokenizer):
     """WordPiece tokenizer with Google BERT's exact `FullTokenizer` semantics.
 
@@ -108,14 +110,16 @@ class BertTokenizer(keras_hub.models.BertTokenizer):
 
         A line shadowed by a later duplicate, or an empty line, becomes an entry no word
         can match (it starts with U+0001), so ids stay line numbers as in Google's code.
-        Special tokens kept whole are matched through their placeholder characters.
+        Special tokens kept whole are matched through their placeholder characters,
+        except [UNK]: its placeholder matches nothing, which yields [UNK] all the same.
         """
         entries = [
             token if token and self._vocab.ids[token] == index else f"{_UNMATCHABLE_WORD}{index}"
             for index, token in enumerate(self._vocab.lines)
         ]
         for index, token in enumerate(self._full_tokenizer.special_tokens):
-            entries[self._vocab.ids[token]] = self._normalizer.placeholder(index)
+            if token != UNK_TOKEN:
+                entries[self._vocab.ids[token]] = self._normalizer.placeholder(index)
         return entries
 
     def words(self, inputs) -> tf.RaggedTensor:

@@ -1,0 +1,81 @@
+"""Google's original BERT code (PyPI bert-tensorflow==1.0.4) as a subprocess oracle.
+
+Usage:
+  python google_bert.py tokenize VOCAB DO_LOWER_CASE IN.jsonl OUT.jsonl
+      each input line a JSON string -> {"tokens": [...], "ids": [...]}
+  python google_bert.py encode VOCAB DO_LOWER_CASE MAX_SEQ_LENGTH IN.jsonl OUT.jsonl
+      each input line a JSON [text_a, text_b or null] -> run_classifier's features
+
+It runs under TF 2 only after three adjustments, made here and nowhere else:
+tf.gfile is aliased to tf.io.gfile, absl flags are marked parsed, and the removed
+`tensorflow.contrib.layers.layer_norm` gets a stand-in (variables LayerNorm/beta and
+LayerNorm/gamma, epsilon 1e-12, as contrib's).
+"""
+
+import json
+import sys
+import types
+
+
+def install_tf1_shims():
+    import tensorflow.compat.v1 as tf
+
+    tf.gfile = tf.io.gfile
+
+    def layer_norm(inputs, begin_norm_axis=-1, begin_params_axis=-1, scope=None):
+        with tf.variable_scope(scope, default_name="LayerNorm"):
+            depth = inputs.shape[-1]
+            beta = tf.get_variable("beta", [depth], initializer=tf.zeros_initializer())
+            gamma = tf.get_variable("gamma", [depth], initializer=tf.ones_initializer())
+            mean, variance = tf.nn.moments(inputs, [begin_norm_axis], keepdims=True)
+            return tf.nn.batch_normalization(inputs, mean, variance, beta, gamma, 1e-12)
+
+    contrib = types.ModuleType("tensorflow.contrib")
+    contrib.layers = types.ModuleType("tensorflow.contrib.layers")
+    contrib.layers.layer_norm = layer_norm
+    sys.modules["tensorflow.contrib"] = contrib
+    sys.modules["tensorflow.contrib.layers"] = contrib.layers
+    return tf
+
+
+def google_modules():
+    install_tf1_shims()
+    from absl import flags
+    from bert import run_classifier, tokenization
+
+    flags.FLAGS.mark_as_parsed()
+    return tokenization, run_classifier
+
+
+def tokenize(vocab_file, do_lower_case, in_path, out_path):
+    tokenization, _ = google_modules()
+    tokenizer = tokenization.FullTokenizer(vocab_file, do_lower_case=do_lower_case == "true")
+    with open(in_path, encoding="utf-8") as src, open(out_path, "w", encoding="utf-8") as dst:
+        for line in src:
+            tokens = tokenizer.tokenize(json.loads(line))
+            ids = tokenizer.convert_tokens_to_ids(tokens)
+            dst.write(json.dumps({"tokens": tokens, "ids": ids}, ensure_ascii=False) + "\n")
+
+
+def encode(vocab_file, do_lower_case, max_seq_length, in_path, out_path):
+    tokenization, run_classifier = google_modules()
+    import tensorflow.compat.v1 as tf
+
+    tf.logging.set_verbosity(tf.logging.ERROR)
+    tokenizer = tokenization.FullTokenizer(vocab_file, do_lower_case=do_lower_case == "true")
+    with open(in_path, encoding="utf-8") as src, open(out_path, "w", encoding="utf-8") as dst:
+        for index, line in enumerate(src):
+            text_a, text_b = json.loads(line)
+            example = run_classifier.InputExample(f"x-{index}", text_a, text_b, label="0")
+            feature = run_classifier.convert_single_example(
+                index + 10, example, ["0"], int(max_seq_length), tokenizer)
+            dst.write(json.dumps({
+                "input_ids": feature.input_ids,
+                "input_mask": feature.input_mask,
+                "segment_ids": feature.segment_ids,
+            }) + "\n")
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    {"tokenize": tokenize, "encode": encode}[command](*args)
