@@ -31,14 +31,23 @@ def _patterns() -> dict[str, str]:
     return {
         "dropped": rules.char_class(rules.is_dropped) + "+",
         "whitespace": rules.char_class(rules.is_whitespace, rules.splits_words),
-        "cjk": "(" + rules.char_class(rules.is_cjk) + ")",
-        "punctuation": "(" + rules.char_class(rules.is_punctuation) + ")",
+        # CJK characters are padded together with punctuation, after lower-casing: they
+        # are neither cased nor case-ignorable (final sigma cannot see them) and are NFD
+        # starters (canonical reordering cannot move marks across them), so padding
+        # them later gives the tokens Google gets by padding them first, in one pass.
+        "own_word": "(" + rules.char_class(rules.is_cjk, rules.is_punctuation) + ")",
         "nonspacing_mark": rules.char_class(rules.is_nonspacing_mark) + "+",
+        "sigma": "[\\x{3A3}]",
+        "non_ascii_upper": rules.char_class(_changes_when_lowered_outside_ascii),
         "final_sigma": (
             f"({sigma_neighbour}{ignorable}*)\\x{{3A3}}({ignorable}*)"
             f"(\\z|{not_cased_or_ignorable})"
         ),
     }
+
+
+def _changes_when_lowered_outside_ascii(char: str) -> bool:
+    return ord(char) > 0x7F and char.lower() != char
 
 
 def _lowercase_table() -> tf.lookup.StaticHashTable:
@@ -90,12 +99,11 @@ class GraphNormalizer(tf.Module):
         p = self.patterns
         texts = tf.strings.regex_replace(texts, p["dropped"], "")
         texts = tf.strings.regex_replace(texts, p["whitespace"], " ")
-        texts = tf.strings.regex_replace(texts, p["cjk"], r" \1 ")
         if self.do_lower_case:
             texts = self._lower(texts)
             texts = tf_text.normalize_utf8(texts, "NFD")
             texts = tf.strings.regex_replace(texts, p["nonspacing_mark"], "")
-        texts = tf.strings.regex_replace(texts, p["punctuation"], r" \1 ")
+        texts = tf.strings.regex_replace(texts, p["own_word"], r" \1 ")
         return tf.strings.split(texts)
 
     def _protect_special_tokens(self, texts: tf.Tensor) -> tf.Tensor:
@@ -107,9 +115,31 @@ class GraphNormalizer(tf.Module):
         return tf.strings.reduce_join(pieces, axis=-1)
 
     def _lower(self, texts: tf.Tensor) -> tf.Tensor:
-        """Python's str.lower(): final sigma by rule, then a code-point table."""
-        texts = tf.strings.regex_replace(texts, self.patterns["final_sigma"], "\\1\u03c2\\2\\3")
+        """Python's str.lower(): final sigma by rule, ASCII by TF, the rest by a table.
+
+        Σ and non-ASCII capitals are rare in Chinese text, so the two costly steps run
+        only for batches that contain one.
+        """
+        p = self.patterns
+        texts = tf.cond(
+            _any_match(texts, p["sigma"]),
+            lambda: tf.strings.regex_replace(texts, p["final_sigma"], "\\1\u03c2\\2\\3"),
+            lambda: texts,
+        )
+        texts = tf.strings.lower(texts)  # ASCII only: A-Z, the same as Python's
+        return tf.cond(
+            _any_match(texts, p["non_ascii_upper"]),
+            lambda: self._lower_by_table(texts),
+            lambda: texts,
+        )
+
+    def _lower_by_table(self, texts: tf.Tensor) -> tf.Tensor:
         chars = tf.strings.unicode_decode(texts, "UTF-8")
         lowered = self._lowercase.lookup(chars.flat_values)
         flat = tf.where(lowered >= 0, lowered, chars.flat_values)
         return tf.strings.unicode_encode(chars.with_flat_values(flat), "UTF-8")
+
+
+def _any_match(texts: tf.Tensor, char_class: str) -> tf.Tensor:
+    """True if any text of the batch holds a character of `char_class` (a [...] class)."""
+    return tf.logical_not(tf.reduce_all(tf.strings.regex_full_match(texts, "[^" + char_class[1:] + "*")))
