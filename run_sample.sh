@@ -13,10 +13,7 @@ clue-tf tokenize --vocab_file=sample/vocab.txt --input_file=sample/sample_zh.txt
   --output_file="$OUT/sample_zh.tokens.txt" --in_graph=true
 echo "first line as tokens: $(head -n 1 "$OUT/sample_zh.tokens.txt")"
 
-if clue-tf create_pretraining_data --input_file=/dev/null --output_file=/dev/null \
-     --vocab_file=sample/vocab.txt 2>&1 | grep -q "is not implemented"; then
-  echo "Pretraining on the sample (create_sample_zh.sh, then run_pretraining) is not in" \
-       "clue-tf $(python -c 'import clue_tf; print(clue_tf.__version__)') yet; stopping here."
-  exit 0
-fi
-bash create_sample_zh.sh "$OUT"
+# Next, once pretraining is in the package: bash create_sample_zh.sh "$OUT", then
+# clue-tf run_pretraining on it until masked-LM accuracy reaches 1.0, writing a bundle.
+echo "clue-tf $(python -c 'import clue_tf; print(clue_tf.__version__)') has no pretraining yet;" \
+     "the sample job ends after tokenization."

@@ -17,8 +17,14 @@ WANT="$(cat "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16) $
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   echo "clue-tf: installing the package and its test extras into $VIRTUAL_ENV (first time: a few minutes)"
   start=$SECONDS
-  python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  python -m pip install --quiet --disable-pip-version-check -e "$ROOT[test]"
+  LOG="$VIRTUAL_ENV/clue_tf_install.log"
+  # pip's own output is long; keep it in a log and show it only if the install fails.
+  if ! { python -m pip install --disable-pip-version-check --upgrade pip &&
+         python -m pip install --disable-pip-version-check -e "$ROOT[test]"; } > "$LOG" 2>&1; then
+    tail -n 40 "$LOG" >&2
+    echo "clue-tf: installation failed; the full log is $LOG" >&2
+    exit 1
+  fi
   echo "$WANT" > "$STAMP"
   echo "clue-tf: installed in $((SECONDS - start)) s"
 fi

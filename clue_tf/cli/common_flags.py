@@ -89,3 +89,20 @@ def resolve_bundle(fv: flags.FlagValues) -> BundlePaths:
         vocab_file=pick("vocab_file", "vocab.txt"),
         init_checkpoint=pick("init_checkpoint", "bert_model.ckpt"),
     )
+
+
+def define_training_flags(fv: flags.FlagValues) -> None:
+    """Flags run_classifier and run_pretraining share (same names and defaults in Google's)."""
+    flags.DEFINE_string("output_dir", None,
+                        "The output directory where the model checkpoints will be written.",
+                        flag_values=fv)
+    flags.DEFINE_integer("max_seq_length", 128,
+                         "The maximum total input sequence length after WordPiece tokenization.",
+                         flag_values=fv)
+    flags.DEFINE_bool("do_train", False, "Whether to run training.", flag_values=fv)
+    flags.DEFINE_bool("do_eval", False, "Whether to run eval on the dev set.", flag_values=fv)
+    flags.DEFINE_integer("train_batch_size", 32, "Total batch size for training.", flag_values=fv)
+    flags.DEFINE_integer("eval_batch_size", 8, "Total batch size for eval.", flag_values=fv)
+    flags.DEFINE_float("learning_rate", 5e-5, "The initial learning rate for Adam.", flag_values=fv)
+    flags.DEFINE_integer("save_checkpoints_steps", 1000, "How often to save the model checkpoint.",
+                         flag_values=fv)

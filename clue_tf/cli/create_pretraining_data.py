@@ -1,4 +1,4 @@
-"""Create masked-LM/next-sentence TFRecords from raw text (Google's feature schema).
+r"""Create masked-LM/next-sentence TFRecords from raw text (Google's feature schema).
 
 Input: one sentence per line, a blank line between documents. Example:
   clue-tf create_pretraining_data --input_file=corpus.txt --output_file=out.tfrecord \

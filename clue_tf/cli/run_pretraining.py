@@ -1,4 +1,4 @@
-"""Pretrain a BERT-family model (masked LM, optional NSP) from TFRecords under a tf.distribute strategy.
+r"""Pretrain a BERT-family model (masked LM, optional NSP) from TFRecords under a tf.distribute strategy.
 
 Example:
   clue-tf run_pretraining --input_file=sample.tfrecord --output_dir=out \
@@ -8,28 +8,23 @@ Example:
 from absl import flags
 
 from clue_tf.cli.app import not_available
-from clue_tf.cli.common_flags import define_bundle_flags, define_tpu_flags, new_flag_values
+from clue_tf.cli.common_flags import (
+    define_bundle_flags,
+    define_tpu_flags,
+    define_training_flags,
+    new_flag_values,
+)
 
 FLAGS = new_flag_values()
 define_bundle_flags(FLAGS)
 define_tpu_flags(FLAGS)
+define_training_flags(FLAGS)
 flags.DEFINE_string("input_file", None, "Input TF example files (can be a glob or comma separated).",
                     flag_values=FLAGS)
-flags.DEFINE_string("output_dir", None, "The output directory where the model checkpoints will be written.",
-                    flag_values=FLAGS)
-flags.DEFINE_integer("max_seq_length", 128, "The maximum total input sequence length after WordPiece.",
-                     flag_values=FLAGS)
 flags.DEFINE_integer("max_predictions_per_seq", 20,
                      "Maximum number of masked LM predictions per sequence.", flag_values=FLAGS)
-flags.DEFINE_bool("do_train", False, "Whether to run training.", flag_values=FLAGS)
-flags.DEFINE_bool("do_eval", False, "Whether to run eval on the dev set.", flag_values=FLAGS)
-flags.DEFINE_integer("train_batch_size", 32, "Total batch size for training.", flag_values=FLAGS)
-flags.DEFINE_integer("eval_batch_size", 8, "Total batch size for eval.", flag_values=FLAGS)
-flags.DEFINE_float("learning_rate", 5e-5, "The initial learning rate.", flag_values=FLAGS)
 flags.DEFINE_integer("num_train_steps", 100000, "Number of training steps.", flag_values=FLAGS)
 flags.DEFINE_integer("num_warmup_steps", 10000, "Number of warmup steps.", flag_values=FLAGS)
-flags.DEFINE_integer("save_checkpoints_steps", 1000, "How often to save the model checkpoint.",
-                     flag_values=FLAGS)
 flags.DEFINE_integer("max_eval_steps", 100, "Maximum number of eval steps.", flag_values=FLAGS)
 flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb"], "Keras optimizer.", flag_values=FLAGS)
 flags.DEFINE_bool("dynamic_masking", False, "Draw new masks each epoch from unmasked records.",
