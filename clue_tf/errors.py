@@ -11,3 +11,11 @@ class VocabError(ClueTfError):
 
 class InputTextError(ClueTfError):
     """An input text file cannot be read as asked (e.g. a line is not UTF-8)."""
+
+
+class ConfigError(ClueTfError):
+    """A model config file is missing, not JSON, or lacks a required field."""
+
+
+class CheckpointError(ClueTfError):
+    """A checkpoint is missing, truncated, or disagrees with the model it should fill."""

@@ -38,9 +38,9 @@ def clue_texts(task_dir: Path) -> list[str]:
     return texts
 
 
-def start_oracle(script: str, *args: str) -> subprocess.Popen:
+def start_oracle(script: str, *args: str, env: dict | None = None) -> subprocess.Popen:
     """Starts tests/oracles/SCRIPT in a fresh interpreter, so legacy settings stay there."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", **(env or {}))
     return subprocess.Popen(
         [sys.executable, str(ORACLES_DIR / script), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,

@@ -5,6 +5,11 @@ Usage:
       each input line a JSON string -> {"tokens": [...], "ids": [...]}
   python google_bert.py encode VOCAB DO_LOWER_CASE MAX_SEQ_LENGTH IN.jsonl OUT.jsonl
       each input line a JSON [text_a, text_b or null] -> run_classifier's features
+  python google_bert.py model CONFIG.json INPUTS.npz OUT_DIR [CHECKPOINT]
+      builds modeling.BertModel (random init, or restored from CHECKPOINT with Saver),
+      writes OUT_DIR/bert_model.ckpt (when initialised here) and OUT_DIR/outputs.npz
+      (embedding_output, every layer's output, pooled_output) for the given inputs.
+      Needs TF_USE_LEGACY_KERAS=1 (tf_keras provides tf.compat.v1.layers).
 
 It runs under TF 2 only after three adjustments, made here and nowhere else:
 tf.gfile is aliased to tf.io.gfile, absl flags are marked parsed, and the removed
@@ -76,6 +81,41 @@ def encode(vocab_file, do_lower_case, max_seq_length, in_path, out_path):
             }) + "\n")
 
 
+def model(config_file, inputs_file, out_dir, checkpoint=None):
+    import os
+
+    import numpy as np
+
+    tf = install_tf1_shims()
+    from bert import modeling
+
+    tf.disable_eager_execution()
+    inputs = np.load(inputs_file)
+    config = modeling.BertConfig.from_json_file(config_file)
+    tf.set_random_seed(int(inputs["seed"]))
+    input_ids = tf.constant(inputs["input_ids"], tf.int32)
+    bert = modeling.BertModel(
+        config=config, is_training=False, input_ids=input_ids,
+        input_mask=tf.constant(inputs["input_mask"], tf.int32),
+        token_type_ids=tf.constant(inputs["segment_ids"], tf.int32),
+        use_one_hot_embeddings=False)
+    saver = tf.train.Saver()
+    with tf.Session() as session:
+        if checkpoint:
+            saver.restore(session, checkpoint)
+            uninitialized = session.run(tf.report_uninitialized_variables())
+            if len(uninitialized):
+                raise SystemExit(f"variables left uninitialized: {uninitialized}")
+        else:
+            session.run(tf.global_variables_initializer())
+            saver.save(session, os.path.join(out_dir, "bert_model.ckpt"), write_meta_graph=False)
+        embedding, layers, pooled = session.run(
+            [bert.get_embedding_output(), bert.get_all_encoder_layers(), bert.get_pooled_output()])
+    np.savez(os.path.join(out_dir, "outputs.npz"), embedding_output=embedding,
+             encoder_outputs=np.stack(layers), pooled_output=pooled,
+             variables=np.array(sorted(v.name for v in tf.global_variables())))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"tokenize": tokenize, "encode": encode}[command](*args)
+    {"tokenize": tokenize, "encode": encode, "model": model}[command](*args)

@@ -1,0 +1,1 @@
+"""Original (TF1 name-based) checkpoint bundles: name maps and reading."""

@@ -1,0 +1,1 @@
+"""Model architectures: BERT-family encoders (and later T5, Pegasus)."""

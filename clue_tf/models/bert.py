@@ -1,0 +1,148 @@
+"""The BERT-family encoder as a Keras 3 functional model built from keras-hub layers.
+
+It follows keras-hub's `BertBackbone` layer for layer (keras-hub's TransformerEncoder,
+ReversibleEmbedding and PositionEmbedding, LayerNorm epsilon 1e-12) and adds what the
+original checkpoints need: the activation the config names (Google's "gelu" is the tanh
+approximation), the config's initializer range, and every layer's output. keras-hub's
+TransformerEncoder has one dropout rate, so `hidden_dropout_prob` serves for attention
+too; every published config sets both to 0.1.
+"""
+
+import keras
+import keras_hub
+from keras_hub.src.layers.modeling.position_embedding import PositionEmbedding
+from keras_hub.src.layers.modeling.reversible_embedding import ReversibleEmbedding
+from keras_hub.src.layers.modeling.transformer_encoder import TransformerEncoder
+
+from clue_tf.errors import ConfigError
+from clue_tf.models.bert_config import BertConfig
+
+# Activation names in Google-format configs -> Keras activations.
+ACTIVATIONS = {
+    "gelu": lambda x: keras.activations.gelu(x, approximate=True),  # Google's gelu is tanh-approx
+    "gelu_new": lambda x: keras.activations.gelu(x, approximate=True),
+    "gelu_exact": lambda x: keras.activations.gelu(x, approximate=False),
+    "relu": "relu",
+    "tanh": "tanh",
+}
+
+
+@keras.saving.register_keras_serializable(package="clue_tf")
+class BertEncoder(keras_hub.models.Backbone):
+    """BERT encoder: token/segment/position embeddings, post-LN Transformer layers, pooler.
+
+    Inputs: `token_ids`, `segment_ids`, `padding_mask` (int32, 1 for real tokens).
+    Outputs: `sequence_output`, `pooled_output` (first token -> dense -> tanh) and
+    `encoder_outputs`, the output of every Transformer layer.
+    """
+
+    def __init__(
+        self,
+        vocabulary_size: int,
+        num_layers: int,
+        num_heads: int,
+        hidden_dim: int,
+        intermediate_dim: int,
+        hidden_act: str = "gelu",
+        dropout: float = 0.1,
+        max_sequence_length: int = 512,
+        num_segments: int = 2,
+        initializer_range: float = 0.02,
+        dtype=None,
+        **kwargs,
+    ):
+        if hidden_act not in ACTIVATIONS:
+            raise ConfigError(f"hidden_act {hidden_act!r} is not one of {sorted(ACTIVATIONS)}")
+        initializer = lambda: keras.initializers.TruncatedNormal(stddev=initializer_range)  # noqa: E731
+        # === Layers ===
+        self.token_embedding = ReversibleEmbedding(
+            vocabulary_size, hidden_dim, embeddings_initializer=initializer(),
+            dtype=dtype, name="token_embedding")
+        self.position_embedding = PositionEmbedding(
+            sequence_length=max_sequence_length, initializer=initializer(),
+            dtype=dtype, name="position_embedding")
+        self.segment_embedding = keras.layers.Embedding(
+            num_segments, hidden_dim, embeddings_initializer=initializer(),
+            dtype=dtype, name="segment_embedding")
+        self.embeddings_add = keras.layers.Add(dtype=dtype, name="embeddings_add")
+        self.embeddings_layer_norm = keras.layers.LayerNormalization(
+            epsilon=1e-12, dtype=dtype, name="embeddings_layer_norm")
+        self.embeddings_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="embeddings_dropout")
+        self.transformer_layers = [
+            TransformerEncoder(
+                num_heads=num_heads, intermediate_dim=intermediate_dim,
+                activation=ACTIVATIONS[hidden_act], dropout=dropout, layer_norm_epsilon=1e-12,
+                kernel_initializer=initializer(), dtype=dtype, name=f"transformer_layer_{i}")
+            for i in range(num_layers)
+        ]
+        self.pooled_dense = keras.layers.Dense(
+            hidden_dim, activation="tanh", kernel_initializer=initializer(),
+            dtype=dtype, name="pooled_dense")
+
+        # === Functional model ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        segment_ids = keras.Input(shape=(None,), dtype="int32", name="segment_ids")
+        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        tokens = self.token_embedding(token_ids)
+        x = self.embeddings_add(
+            (tokens, self.position_embedding(tokens), self.segment_embedding(segment_ids)))
+        x = self.embeddings_dropout(self.embeddings_layer_norm(x))
+        encoder_outputs = []
+        for layer in self.transformer_layers:
+            x = layer(x, padding_mask=padding_mask)
+            encoder_outputs.append(x)
+        super().__init__(
+            inputs={"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask},
+            outputs={
+                "sequence_output": x,
+                "pooled_output": self.pooled_dense(x[:, 0, :]),
+                "encoder_outputs": encoder_outputs,
+            },
+            dtype=dtype,
+            **kwargs,
+        )
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.num_layers = num_layers
+        self.num_heads = num_heads
+        self.hidden_dim = hidden_dim
+        self.intermediate_dim = intermediate_dim
+        self.hidden_act = hidden_act
+        self.dropout = dropout
+        self.max_sequence_length = max_sequence_length
+        self.num_segments = num_segments
+        self.initializer_range = initializer_range
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({
+            "vocabulary_size": self.vocabulary_size,
+            "num_layers": self.num_layers,
+            "num_heads": self.num_heads,
+            "hidden_dim": self.hidden_dim,
+            "intermediate_dim": self.intermediate_dim,
+            "hidden_act": self.hidden_act,
+            "dropout": self.dropout,
+            "max_sequence_length": self.max_sequence_length,
+            "num_segments": self.num_segments,
+            "initializer_range": self.initializer_range,
+        })
+        return config
+
+    @classmethod
+    def from_bert_config(cls, config: BertConfig, **kwargs) -> "BertEncoder":
+        """The encoder a Google-format `bert_config.json` describes."""
+        return cls(
+            vocabulary_size=config.vocab_size,
+            num_layers=config.num_hidden_layers,
+            num_heads=config.num_attention_heads,
+            hidden_dim=config.hidden_size,
+            intermediate_dim=config.intermediate_size,
+            hidden_act=config.hidden_act,
+            dropout=config.hidden_dropout_prob,
+            max_sequence_length=config.max_position_embeddings,
+            num_segments=config.type_vocab_size,
+            initializer_range=config.initializer_range,
+            **kwargs,
+        )
