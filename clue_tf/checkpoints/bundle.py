@@ -1,4 +1,4 @@
-"""Reading original BERT checkpoints (`bert_model.ckpt.{index,data-*}`) into our models."""
+"""Original BERT checkpoints (`bert_model.ckpt.{index,data-*}`): reading into our models, writing back."""
 
 import glob
 import logging
@@ -69,7 +69,7 @@ def load_weights(model, checkpoint: str, mappings: list[NameMapping]) -> LoadRep
         weight = weights.get(row.keras_path)
         if weight is None:
             raise AssertionError(f"model has no weight {row.keras_path} (mapping table out of date)")
-        expected = tuple(row.rule(tuple(weight.shape)))
+        expected = row.tf1_shape(tuple(weight.shape))
         if row.tf1_name not in shapes:
             if row.optional:
                 report.left_initial.append(row.tf1_name)
@@ -87,9 +87,26 @@ def load_weights(model, checkpoint: str, mappings: list[NameMapping]) -> LoadRep
             raise CheckpointError(
                 f"{prefix}: cannot read variable {row.tf1_name} ({message}); "
                 "is the .data file truncated?") from None
-        weight.assign(np.reshape(value, weight.shape).astype(weight.dtype))
+        weight.assign(row.to_keras(value, tuple(weight.shape)).astype(weight.dtype))
         report.loaded.append(row.tf1_name)
     return report
+
+
+def write_checkpoint(model, prefix: str, mappings: list[NameMapping]) -> None:
+    """Writes `model`'s weights as a TF1 name-based checkpoint (prefix.index + .data-*).
+
+    The names, float32 dtypes and shapes are Google's, so `tf.compat.v1.train.Saver`
+    in Google's code restores it. Rows whose weight the model lacks (a head it does not
+    have) are skipped.
+    """
+    weights = {w.path: w for w in model.weights}
+    names, tensors = [], []
+    for row in mappings:
+        if row.keras_path in weights:
+            names.append(row.tf1_name)
+            tensors.append(tf.constant(row.to_tf1(np.asarray(weights[row.keras_path].numpy()))))
+    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
+                      tensors=tensors)
 
 
 def load_encoder_checkpoint(encoder, checkpoint: str) -> LoadReport:

@@ -99,7 +99,7 @@ class BertEncoder(keras_hub.models.Backbone):
                 "encoder_outputs": encoder_outputs,
             },
             dtype=dtype,
-            **kwargs,
+            **{"name": "bert_encoder", **kwargs},
         )
 
         # === Config ===

@@ -1,102 +1,149 @@
-"""Original BERT checkpoints: what Google's modeling.py writes, our encoder reads and matches.
+"""Original BERT bundles against Google's own code (bert-tensorflow 1.0.4, subprocess).
 
-Google's `modeling.py` (PyPI bert-tensorflow 1.0.4) runs in a subprocess in TF1 graph
-mode with random weights; we load its Saver checkpoint and compare every layer.
+Google's modeling.py + run_pretraining.py heads, random weights, Saver checkpoint ->
+we load it and match every output; we write a bundle -> Google's Saver restores it with
+no variable left uninitialized and gives the same outputs; read -> write -> read is
+bit-identical.
 """
 
-import importlib.util
 import json
-import os
+import logging
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from clue_tf.checkpoints.bundle import load_encoder_checkpoint
-from clue_tf.errors import CheckpointError
-from clue_tf.models.bert import BertEncoder
-from clue_tf.models.bert_config import BertConfig
-from tests.helpers import finish_oracle, start_oracle, shared_path
-
-CONFIGS = {
-    "tiny_type2": dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                       intermediate_size=37, type_vocab_size=2, max_position_embeddings=64),
-    "h312_heads12": dict(vocab_size=120, hidden_size=312, num_hidden_layers=2,
-                         num_attention_heads=12, intermediate_size=1248, type_vocab_size=2,
-                         max_position_embeddings=40),
-    "type16_relu": dict(vocab_size=50, hidden_size=24, num_hidden_layers=3, num_attention_heads=3,
-                        intermediate_size=48, type_vocab_size=16, hidden_act="relu",
-                        max_position_embeddings=32),
-}
+from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle, write_bert_bundle
+from clue_tf.errors import CheckpointError, ConfigError, VocabError
+from tests.checkpoints.google_models import CONFIGS, google_bundle, google_model_outputs
+from tests.helpers import shared_path
 
 
-def google_model_outputs(tmp_path, config: dict, seed: int = 7, checkpoint=None):
-    """Runs Google's BertModel; returns (outputs, inputs, checkpoint prefix)."""
-    for module, why in (("bert", "bert-tensorflow==1.0.4"), ("tf_keras", "tf-keras, for tf.compat.v1.layers")):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"needs {why} (test extra)")
-    rng = np.random.default_rng(seed)
-    batch, length = 3, 11
-    inputs = {
-        "input_ids": rng.integers(0, config["vocab_size"], (batch, length)).astype(np.int32),
-        "segment_ids": rng.integers(0, min(2, config["type_vocab_size"]), (batch, length)).astype(np.int32),
-        "input_mask": np.ones((batch, length), np.int32),
-        "seed": np.array(seed),
+def our_outputs(model, inputs) -> dict:
+    out = model({
+        "token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"],
+        "padding_mask": inputs["input_mask"], "masked_lm_positions": inputs["masked_lm_positions"],
+    })
+    encoder = model.get_layer("bert_encoder")(
+        {"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"],
+         "padding_mask": inputs["input_mask"]})
+    mlm = np.asarray(out["masked_lm_logits"])
+    return {
+        "encoder_outputs": np.stack([np.asarray(t) for t in encoder["encoder_outputs"]]),
+        "pooled_output": np.asarray(encoder["pooled_output"]),
+        "masked_lm_log_probs": np.asarray(tf.nn.log_softmax(mlm.reshape(-1, mlm.shape[-1]))),
+        "next_sentence_log_probs": np.asarray(tf.nn.log_softmax(out["next_sentence_logits"])),
     }
-    inputs["input_mask"][1, 6:] = 0
-    inputs["input_mask"][2, 2:] = 0
-    (tmp_path / "bert_config.json").write_text(json.dumps(config))
-    np.savez(tmp_path / "inputs.npz", **inputs)
-    env_args = [str(tmp_path / "bert_config.json"), str(tmp_path / "inputs.npz"), str(tmp_path)]
-    proc = start_oracle("google_bert.py", "model", *env_args, *([checkpoint] if checkpoint else []),
-                        env={"TF_USE_LEGACY_KERAS": "1"})
-    finish_oracle(proc)
-    return dict(np.load(tmp_path / "outputs.npz")), inputs, str(tmp_path / "bert_model.ckpt")
 
 
-def our_outputs(encoder, inputs):
-    out = encoder({"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"],
-                   "padding_mask": inputs["input_mask"]})
-    return {k: (np.stack([np.asarray(t) for t in v]) if isinstance(v, list) else np.asarray(v))
-            for k, v in out.items()}
+def assert_outputs_match(ours: dict, google: dict) -> None:
+    for key in ("encoder_outputs", "pooled_output", "masked_lm_log_probs", "next_sentence_log_probs"):
+        np.testing.assert_allclose(ours[key], google[key], atol=1e-5, rtol=0, err_msg=key)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_encoder_loaded_from_google_checkpoint_matches_google_modeling_py(tmp_path, name):
-    config = CONFIGS[name]
-    google, inputs, checkpoint = google_model_outputs(tmp_path, config)
-    encoder = BertEncoder.from_bert_config(BertConfig.from_dict(config))
-    report = load_encoder_checkpoint(encoder, checkpoint)
-    assert not report.left_initial
-    ours = our_outputs(encoder, inputs)
-    np.testing.assert_allclose(ours["encoder_outputs"], google["encoder_outputs"], atol=1e-5, rtol=0)
-    np.testing.assert_allclose(ours["sequence_output"], google["encoder_outputs"][-1], atol=1e-5, rtol=0)
-    np.testing.assert_allclose(ours["pooled_output"], google["pooled_output"], atol=1e-5, rtol=0)
+def test_bundle_from_google_checkpoint_matches_google_modeling_py(tmp_path, name):
+    bundle, google, inputs = google_bundle(tmp_path / "google", CONFIGS[name])
+    loaded = load_bert_bundle(find_bundle_files(str(bundle)), heads="pretraining")
+    assert loaded.report.left_initial == []
+    assert_outputs_match(our_outputs(loaded.model, inputs), google)
+
+
+@pytest.mark.parametrize("name", ["tiny_type2", "h312_heads12"])
+def test_bundle_we_write_restores_in_google_saver_with_same_outputs(tmp_path, name):
+    bundle, google, inputs = google_bundle(tmp_path / "google", CONFIGS[name])
+    loaded = load_bert_bundle(find_bundle_files(str(bundle)), heads="pretraining")
+    ours_dir = tmp_path / "ours"
+    write_bert_bundle(str(ours_dir), loaded.model, loaded.config, loaded.files.vocab_file)
+    restored = google_model_outputs(tmp_path / "restored", CONFIGS[name], inputs,
+                                    checkpoint=str(ours_dir / "bert_model.ckpt"))
+    assert_outputs_match(our_outputs(loaded.model, inputs), restored)
+    assert sorted(restored["variables"]) == sorted(google["variables"])
+
+
+def test_read_write_read_is_bit_identical(tmp_path):
+    bundle, _, _ = google_bundle(tmp_path / "google", CONFIGS["type16_relu"])
+    loaded = load_bert_bundle(find_bundle_files(str(bundle)), heads="pretraining")
+    write_bert_bundle(str(tmp_path / "ours"), loaded.model, loaded.config, loaded.files.vocab_file)
+    theirs = tf.train.load_checkpoint(str(bundle / "bert_model.ckpt"))
+    ours = tf.train.load_checkpoint(str(tmp_path / "ours" / "bert_model.ckpt"))
+    their_names = theirs.get_variable_to_dtype_map()
+    assert ours.get_variable_to_dtype_map() == their_names
+    for name in their_names:
+        assert np.array_equal(ours.get_tensor(name), theirs.get_tensor(name)), name
+    assert json.loads((tmp_path / "ours" / "bert_config.json").read_text())["hidden_act"] == "relu"
 
 
 def test_config_disagreeing_with_checkpoint_names_variable_and_shapes(tmp_path):
-    _, _, checkpoint = google_model_outputs(tmp_path, CONFIGS["tiny_type2"])
-    wrong = dict(CONFIGS["tiny_type2"], intermediate_size=40)
-    encoder = BertEncoder.from_bert_config(BertConfig.from_dict(wrong))
+    bundle, _, _ = google_bundle(tmp_path, CONFIGS["tiny_type2"])
+    config = json.loads((bundle / "bert_config.json").read_text())
+    (bundle / "bert_config.json").write_text(json.dumps(dict(config, intermediate_size=40)))
     with pytest.raises(CheckpointError, match=r"variable bert/encoder/layer_0/intermediate/dense/kernel "
                                               r"has shape \[32, 37\], config expects \[32, 40\]"):
-        load_encoder_checkpoint(encoder, checkpoint)
+        load_bert_bundle(find_bundle_files(str(bundle)))
+
+
+def test_wrong_vocab_size_in_config_is_a_warning_and_the_checkpoint_decides(tmp_path, caplog):
+    bundle, _, _ = google_bundle(tmp_path, CONFIGS["tiny_type2"])
+    config = json.loads((bundle / "bert_config.json").read_text())
+    (bundle / "bert_config.json").write_text(json.dumps(dict(config, vocab_size=21128)))
+    with caplog.at_level(logging.WARNING):
+        loaded = load_bert_bundle(find_bundle_files(str(bundle)))
+    assert loaded.config.vocab_size == 99
+    assert "vocab_size is 21128 but the checkpoint's bert/embeddings/word_embeddings has 99 rows" in caplog.text
+
+
+def test_vocab_with_other_line_count_than_embedding_rows_is_an_error(tmp_path):
+    bundle, _, _ = google_bundle(tmp_path, CONFIGS["tiny_type2"])
+    with open(bundle / "vocab.txt", "a", encoding="utf-8") as f:
+        f.write("extra\n")
+    with pytest.raises(VocabError, match=r"vocab\.txt: 100 lines, but the checkpoint's word embeddings have 99 rows"):
+        load_bert_bundle(find_bundle_files(str(bundle)))
+
+
+def test_non_json_config_is_a_one_line_error(tmp_path):
+    bundle, _, _ = google_bundle(tmp_path, CONFIGS["tiny_type2"])
+    (bundle / "bert_config.json").write_text("{not json")
+    with pytest.raises(ConfigError, match=r"bert_config\.json: not a JSON config"):
+        load_bert_bundle(find_bundle_files(str(bundle)))
 
 
 def test_missing_index_and_truncated_data_are_one_line_errors(tmp_path):
-    _, _, checkpoint = google_model_outputs(tmp_path, CONFIGS["tiny_type2"])
-    encoder = BertEncoder.from_bert_config(BertConfig.from_dict(CONFIGS["tiny_type2"]))
+    bundle, _, _ = google_bundle(tmp_path, CONFIGS["tiny_type2"])
     with pytest.raises(CheckpointError, match="nothing.index: checkpoint index not found"):
-        load_encoder_checkpoint(encoder, str(tmp_path / "nothing"))
-    data = checkpoint + ".data-00000-of-00001"
-    with open(data, "r+b") as f:
-        f.truncate(os.path.getsize(data) // 2)
-    with pytest.raises(CheckpointError, match="bert_model.ckpt"):
-        load_encoder_checkpoint(encoder, checkpoint + ".index")
+        find_bundle_files(str(bundle), checkpoint=str(tmp_path / "nothing"))
+    data = bundle / "bert_model.ckpt.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="bert_model.ckpt.*truncated"):
+        load_bert_bundle(find_bundle_files(str(bundle)))
+
+
+def test_checkpoint_prefix_index_path_and_release_folder_layouts_resolve(tmp_path):
+    bundle, _, _ = google_bundle(tmp_path / "release" / "RoBERTa-tiny-clue", CONFIGS["tiny_type2"])
+    (bundle / "bert_config.json").rename(bundle / "bert_config_large.json")  # brightmart's name
+    by_release = find_bundle_files(str(tmp_path / "release"))
+    by_index = find_bundle_files(config_file=by_release.config_file, vocab_file=by_release.vocab_file,
+                                 checkpoint=str(bundle / "bert_model.ckpt.index"))
+    assert by_release.checkpoint == by_index.checkpoint == str(bundle / "bert_model.ckpt")
+    assert by_release.config_file.endswith("bert_config_large.json")
+
+
+def test_failed_write_keeps_the_earlier_bundle_and_leaves_nothing_behind(tmp_path):
+    bundle, _, _ = google_bundle(tmp_path / "google", CONFIGS["tiny_type2"])
+    loaded = load_bert_bundle(find_bundle_files(str(bundle)))
+    target = tmp_path / "out"
+    write_bert_bundle(str(target), loaded.model, loaded.config, loaded.files.vocab_file)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    with pytest.raises(FileNotFoundError):
+        write_bert_bundle(str(target), loaded.model, loaded.config, str(tmp_path / "missing_vocab.txt"))
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["google", "out"]
 
 
 def test_legacy_tf1_training_checkpoint_loads_strictly_ignoring_adam_slots():
     bundle = shared_path("data/checkpoints/keras_bert_test")
-    config = BertConfig.from_json_file(str(bundle / "bert_config.json"))
-    encoder = BertEncoder.from_bert_config(config)
-    report = load_encoder_checkpoint(encoder, str(bundle))  # a folder holding one checkpoint
-    assert len(report.loaded) == 5 + 16 * config.num_hidden_layers + 2 - len(report.left_initial)
+    loaded = load_bert_bundle(find_bundle_files(str(bundle)), heads="pretraining")
+    names = tf.train.load_checkpoint(str(bundle / "bert_model.ckpt")).get_variable_to_shape_map()
+    assert any(n.endswith("/adam_m") for n in names) and "global_step" in names
+    model_names = [n for n in names if not n.endswith(("/adam_m", "/adam_v")) and n != "global_step"]
+    assert sorted(loaded.report.loaded) == sorted(model_names)

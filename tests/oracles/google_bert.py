@@ -6,10 +6,11 @@ Usage:
   python google_bert.py encode VOCAB DO_LOWER_CASE MAX_SEQ_LENGTH IN.jsonl OUT.jsonl
       each input line a JSON [text_a, text_b or null] -> run_classifier's features
   python google_bert.py model CONFIG.json INPUTS.npz OUT_DIR [CHECKPOINT]
-      builds modeling.BertModel (random init, or restored from CHECKPOINT with Saver),
-      writes OUT_DIR/bert_model.ckpt (when initialised here) and OUT_DIR/outputs.npz
-      (embedding_output, every layer's output, pooled_output) for the given inputs.
-      Needs TF_USE_LEGACY_KERAS=1 (tf_keras provides tf.compat.v1.layers).
+      builds modeling.BertModel plus run_pretraining.py's masked-LM and next-sentence
+      heads (random init, or restored from CHECKPOINT by Saver, which must leave no
+      variable uninitialized), writes OUT_DIR/bert_model.ckpt (when initialised here)
+      and OUT_DIR/outputs.npz: every layer's output, pooled output, MLM and NSP
+      log-probabilities. Needs TF_USE_LEGACY_KERAS=1 (tf_keras: tf.compat.v1.layers).
 
 It runs under TF 2 only after three adjustments, made here and nowhere else:
 tf.gfile is aliased to tf.io.gfile, absl flags are marked parsed, and the removed
@@ -87,7 +88,10 @@ def model(config_file, inputs_file, out_dir, checkpoint=None):
     import numpy as np
 
     tf = install_tf1_shims()
-    from bert import modeling
+    from absl import flags
+    from bert import modeling, run_pretraining
+
+    flags.FLAGS.mark_as_parsed()
 
     tf.disable_eager_execution()
     inputs = np.load(inputs_file)
@@ -99,6 +103,12 @@ def model(config_file, inputs_file, out_dir, checkpoint=None):
         input_mask=tf.constant(inputs["input_mask"], tf.int32),
         token_type_ids=tf.constant(inputs["segment_ids"], tf.int32),
         use_one_hot_embeddings=False)
+    positions = tf.constant(inputs["masked_lm_positions"], tf.int32)
+    _, _, mlm_log_probs = run_pretraining.get_masked_lm_output(
+        config, bert.get_sequence_output(), bert.get_embedding_table(), positions,
+        tf.zeros_like(positions), tf.ones_like(positions, tf.float32))
+    _, _, nsp_log_probs = run_pretraining.get_next_sentence_output(
+        config, bert.get_pooled_output(), tf.zeros([positions.shape[0]], tf.int32))
     saver = tf.train.Saver()
     with tf.Session() as session:
         if checkpoint:
@@ -109,10 +119,12 @@ def model(config_file, inputs_file, out_dir, checkpoint=None):
         else:
             session.run(tf.global_variables_initializer())
             saver.save(session, os.path.join(out_dir, "bert_model.ckpt"), write_meta_graph=False)
-        embedding, layers, pooled = session.run(
-            [bert.get_embedding_output(), bert.get_all_encoder_layers(), bert.get_pooled_output()])
+        embedding, layers, pooled, mlm, nsp = session.run(
+            [bert.get_embedding_output(), bert.get_all_encoder_layers(), bert.get_pooled_output(),
+             mlm_log_probs, nsp_log_probs])
     np.savez(os.path.join(out_dir, "outputs.npz"), embedding_output=embedding,
              encoder_outputs=np.stack(layers), pooled_output=pooled,
+             masked_lm_log_probs=mlm, next_sentence_log_probs=nsp,
              variables=np.array(sorted(v.name for v in tf.global_variables())))
 
 
