@@ -94,6 +94,9 @@ def run(name: str, module: types.ModuleType, argv: Optional[Sequence[str]] = Non
     except KeyboardInterrupt:
         print(f"clue-tf {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
 
 
 def not_available(name: str) -> int:

@@ -6,7 +6,6 @@ Input: one sentence per line, or `text_a ||| text_b`. Example:
 
 from absl import flags
 
-from clue_tf.cli.app import not_available
 from clue_tf.cli.common_flags import define_bundle_flags, new_flag_values
 
 FLAGS = new_flag_values()
@@ -17,7 +16,25 @@ flags.DEFINE_string("layers", "-1,-2,-3,-4", "Layer indexes to output.", flag_va
 flags.DEFINE_integer("max_seq_length", 128, "The maximum total input sequence length after WordPiece.",
                      flag_values=FLAGS)
 flags.DEFINE_integer("batch_size", 32, "Batch size for predictions.", flag_values=FLAGS)
+flags.DEFINE_bool("use_one_hot_embeddings", False,
+                  "Accepted for compatibility with Google's script; has no effect.", flag_values=FLAGS)
+flags.DEFINE_bool("use_tpu", False, "Accepted for compatibility; extraction runs on this machine.",
+                  flag_values=FLAGS)
+flags.DEFINE_string("master", None, "Accepted for compatibility; unused.", flag_values=FLAGS)
+flags.DEFINE_integer("num_tpu_cores", 8, "Accepted for compatibility; unused.", flag_values=FLAGS)
+flags.mark_flags_as_required(["input_file", "output_file"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    return not_available("extract_features")
+    from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
+    from clue_tf.inference.features import extract_features
+    from clue_tf.tokenization.full_tokenizer import FullTokenizer
+
+    files = find_bundle_files(fv.bundle_dir, fv.bert_config_file, fv.vocab_file, fv.init_checkpoint)
+    loaded = load_bert_bundle(files)
+    layers = [int(x) for x in fv.layers.split(",")]
+    tokenizer = FullTokenizer(loaded.vocab, do_lower_case=fv.do_lower_case)
+    count = extract_features(loaded.model, tokenizer, fv.input_file, fv.output_file, layers,
+                             fv.max_seq_length, fv.batch_size)
+    print(f"wrote features of {count} lines -> {fv.output_file}")
+    return 0

@@ -1,0 +1,1 @@
+"""Using a loaded bundle: feature extraction and masked-token prediction."""

@@ -1,0 +1,48 @@
+"""Masked-token prediction with a bundle's MLM head, in the shape of HF's fill-mask pipeline."""
+
+import numpy as np
+
+from clue_tf.errors import ClueTfError
+from clue_tf.tokenization.full_tokenizer import FullTokenizer
+
+
+def fill_mask(model, tokenizer: FullTokenizer, text: str, top_k: int = 5, max_seq_length: int = 512) -> list:
+    """For each [MASK] in `text`: the `top_k` candidates as dicts with `score`, `token`,
+    `token_str` and `sequence` (the text with that candidate filled in, tokens spaced as
+    HF's decode writes Chinese). `model` is a pretraining model (see bert_heads)."""
+    tokens = ["[CLS]", *tokenizer.tokenize(text)[: max_seq_length - 2], "[SEP]"]
+    positions = [i for i, token in enumerate(tokens) if token == "[MASK]"]
+    if not positions:
+        raise ClueTfError("the text has no [MASK]")
+    ids = np.array([tokenizer.convert_tokens_to_ids(tokens)], np.int32)
+    logits = np.asarray(model({
+        "token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": np.ones_like(ids),
+        "masked_lm_positions": np.array([positions], np.int32),
+    })["masked_lm_logits"])[0]
+    probabilities = np.exp(logits - logits.max(-1, keepdims=True))
+    probabilities /= probabilities.sum(-1, keepdims=True)
+    results = []
+    for slot, position in enumerate(positions):
+        best = np.argsort(-probabilities[slot])[:top_k]
+        candidates = []
+        for token_id in best:
+            token = tokenizer.vocab.lines[token_id]
+            filled = tokens[1:-1]
+            filled[position - 1] = token
+            candidates.append({"score": float(probabilities[slot, token_id]), "token": int(token_id),
+                               "token_str": token, "sequence": _decode(filled)})
+        results.append(candidates)
+    return results
+
+
+def _decode(tokens: list[str]) -> str:
+    """Tokens joined by spaces with `##` pieces glued on and special tokens dropped."""
+    words: list[str] = []
+    for token in tokens:
+        if token in ("[CLS]", "[SEP]", "[PAD]"):
+            continue
+        if token.startswith("##") and words:
+            words[-1] += token[2:]
+        else:
+            words.append(token)
+    return " ".join(words)
