@@ -1,0 +1,161 @@
+"""BERT encoder throughput (sequences/s at seq 128) against peers measured in the same run.
+
+  python benchmarks/encoder_throughput.py [--sizes=tiny,base] [--steps=3]
+         [--peer_python=/path/to/venv-with-tf-models-official/bin/python]
+
+Models: ours (clue_tf BertEncoder), keras-hub's BertBackbone, and tf-models-official's
+BertEncoder (Keras 2; it downgrades absl-py and pulls ~60 packages, so it runs from its
+own environment given by --peer_python and is skipped without one). Each measurement
+runs in a fresh subprocess (dtype policies and Keras versions stay apart), forward
+(inference) and forward+backward (gradients of all weights), fp32 and mixed bfloat16.
+Model FLOPs over a large matmul's measured rate give the fraction of machine peak.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+SIZES = {  # CLUE's tiny (L4/H312) and the base architecture
+    "tiny": dict(vocab=8021, layers=4, hidden=312, heads=12, intermediate=1248, batch=32, repeat=5),
+    "base": dict(vocab=21128, layers=12, hidden=768, heads=12, intermediate=3072, batch=8, repeat=1),
+}
+SEQ = 128
+
+
+def model_flops_per_sequence(size: dict) -> float:
+    """Forward FLOPs of one sequence: dense layers 2*params*SEQ plus attention scores."""
+    h, i, layers = size["hidden"], size["intermediate"], size["layers"]
+    dense = layers * (4 * h * h + 2 * h * i) + h * h
+    attention = layers * 2 * SEQ * h  # QK^T and AV, per token
+    return 2 * SEQ * (dense + attention)
+
+
+def build(model: str, size: dict):
+    if model == "ours":
+        from clue_tf.models.bert import BertEncoder
+
+        return BertEncoder(size["vocab"], size["layers"], size["heads"], size["hidden"],
+                           size["intermediate"], max_sequence_length=512), "keras"
+    if model == "keras_hub":
+        import keras_hub
+
+        return keras_hub.models.BertBackbone(size["vocab"], size["layers"], size["heads"], size["hidden"],
+                                             size["intermediate"]), "keras"
+    from official.nlp.modeling import networks
+
+    return networks.BertEncoder(vocab_size=size["vocab"], hidden_size=size["hidden"],
+                                num_layers=size["layers"], num_attention_heads=size["heads"],
+                                inner_dim=size["intermediate"], max_sequence_length=512,
+                                dict_outputs=True), "tf_keras"
+
+
+def worker(model: str, size_name: str, precision: str, steps: int) -> dict:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import tensorflow as tf
+
+    size = SIZES[size_name]
+    if model == "model_garden":
+        import tf_keras
+
+        tf_keras.mixed_precision.set_global_policy(precision)
+    else:
+        import keras
+
+        keras.mixed_precision.set_global_policy(precision)
+    net, _ = build(model, size)
+    batch = size["batch"]
+    rng = np.random.default_rng(0)
+    ids = tf.constant(rng.integers(1, size["vocab"], (batch, SEQ)), tf.int32)
+    zeros, ones = tf.zeros_like(ids), tf.ones_like(ids)
+    if model == "model_garden":
+        inputs = {"input_word_ids": ids, "input_type_ids": zeros, "input_mask": ones}
+    else:
+        inputs = {"token_ids": ids, "segment_ids": zeros, "padding_mask": ones}
+
+    @tf.function
+    def forward():
+        return tf.cast(net(inputs, training=False)["sequence_output"], tf.float32)
+
+    @tf.function
+    def forward_backward():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.cast(net(inputs, training=True)["sequence_output"], tf.float32))
+        grads = tape.gradient(loss, net.trainable_variables)
+        # Embedding gradients are IndexedSlices; their values are what was computed.
+        return [g.values if isinstance(g, tf.IndexedSlices) else g for g in grads if g is not None]
+
+    result = {}
+    for mode, fn in (("forward", forward), ("forward_backward", forward_backward)):
+        fn()  # trace and warm up
+        steps_here = steps * size["repeat"]
+        start = time.perf_counter()
+        for _ in range(steps_here):
+            out = fn()
+        tf.nest.map_structure(lambda t: t.numpy(), out)
+        result[mode] = batch * steps_here / (time.perf_counter() - start)
+    return result
+
+
+def matmul_rate(dtype: str) -> float:
+    """Measured GFLOP/s of a 2048^3 matmul in `dtype` (the machine's practical peak)."""
+    import tensorflow as tf
+
+    n = 2048
+    a = tf.random.normal((n, n), dtype=tf.float32)
+    a = tf.cast(a, dtype)
+    f = tf.function(lambda: tf.linalg.matmul(a, a))
+    f()
+    start = time.perf_counter()
+    reps = 5
+    for _ in range(reps):
+        r = f()
+    _ = r.numpy()
+    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="tiny,base")
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--peer_python", default=None,
+                        help="python of an environment with tf-models-official installed")
+    parser.add_argument("--worker", nargs=3, metavar=("MODEL", "SIZE", "PRECISION"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(*args.worker, args.steps)))
+        return
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    peaks = {"float32": matmul_rate("float32"), "mixed_bfloat16": matmul_rate("bfloat16")}
+    print(f"measured matmul peak: fp32 {peaks['float32']:.0f} GFLOP/s, bf16 {peaks['mixed_bfloat16']:.0f} GFLOP/s")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    models = [("ours", sys.executable), ("keras_hub", sys.executable)]
+    if args.peer_python:
+        models.append(("model_garden", args.peer_python))
+    else:
+        print("(tf-models-official BertEncoder skipped: give --peer_python of an environment that has it)")
+    print(f"\n{'size':5} {'precision':15} {'model':13} {'fwd seq/s':>10} {'% peak':>7} {'fwd+bwd seq/s':>14} {'% peak':>7}")
+    for size_name in args.sizes.split(","):
+        flops = model_flops_per_sequence(SIZES[size_name])
+        for precision in ("float32", "mixed_bfloat16"):
+            for model, python in models:
+                env = dict(os.environ, PYTHONPATH=root)
+                proc = subprocess.run(
+                    [python, os.path.abspath(__file__), "--worker", model, size_name, precision,
+                     f"--steps={args.steps}"], capture_output=True, text=True, env=env)
+                if proc.returncode:
+                    print(f"{size_name:5} {precision:15} {model:13} failed: {proc.stderr.strip().splitlines()[-1:]}")
+                    continue
+                r = json.loads(proc.stdout.strip().splitlines()[-1])
+                peak = peaks[precision] * 1e9
+                print(f"{size_name:5} {precision:15} {model:13} {r['forward']:10.1f} "
+                      f"{100 * r['forward'] * flops / peak:6.1f}% {r['forward_backward']:14.1f} "
+                      f"{100 * r['forward_backward'] * 3 * flops / peak:6.1f}%")
+
+
+if __name__ == "__main__":
+    main()
