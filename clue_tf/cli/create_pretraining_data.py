@@ -7,7 +7,6 @@ Input: one sentence per line, a blank line between documents. Example:
 
 from absl import flags
 
-from clue_tf.cli.app import not_available
 from clue_tf.cli.common_flags import new_flag_values
 
 FLAGS = new_flag_values()
@@ -34,5 +33,23 @@ flags.DEFINE_float("short_seq_prob", 0.1,
                    flag_values=FLAGS)
 
 
+flags.DEFINE_bool("nsp", True,
+                  "Make next-sentence pairs (Google). false: MLM-only instances packing whole "
+                  "sentences of a document (RoBERTa style).", flag_values=FLAGS)
+flags.DEFINE_bool("dynamic_masking", False,
+                  "Write unmasked records; run_pretraining --dynamic_masking draws masks each epoch.",
+                  flag_values=FLAGS)
+flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"], flag_values=FLAGS)
+
+
 def main(fv: flags.FlagValues) -> int:
-    return not_available("create_pretraining_data")
+    from clue_tf.data.create_pretraining_data import create_pretraining_data, expand_input_patterns
+
+    count = create_pretraining_data(
+        expand_input_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file,
+        do_lower_case=fv.do_lower_case, do_whole_word_mask=fv.do_whole_word_mask,
+        max_seq_length=fv.max_seq_length, max_predictions_per_seq=fv.max_predictions_per_seq,
+        random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,
+        short_seq_prob=fv.short_seq_prob, next_sentence=fv.nsp, masked=not fv.dynamic_masking)
+    print(f"wrote {count} instances -> {fv.output_file}")
+    return 0

@@ -11,6 +11,10 @@ Usage:
       variable uninitialized), writes OUT_DIR/bert_model.ckpt (when initialised here)
       and OUT_DIR/outputs.npz: every layer's output, pooled output, MLM and NSP
       log-probabilities. Needs TF_USE_LEGACY_KERAS=1 (tf_keras: tf.compat.v1.layers).
+  python google_bert.py pretraining_data INPUT VOCAB OUTPUT SEED MAX_SEQ MAX_PRED DUPE
+      create_pretraining_data.py's instances and writer (masked_lm_prob 0.15, short 0.1)
+  python google_bert.py read_records RECORDS MAX_SEQ MAX_PRED OUT.npz
+      run_pretraining.py's input_fn (training=False) over RECORDS -> every feature
 
 It runs under TF 2 only after three adjustments, made here and nowhere else:
 tf.gfile is aliased to tf.io.gfile, absl flags are marked parsed, and the removed
@@ -128,6 +132,43 @@ def model(config_file, inputs_file, out_dir, checkpoint=None):
              variables=np.array(sorted(v.name for v in tf.global_variables())))
 
 
+def pretraining_data(input_file, vocab_file, output_file, seed, max_seq, max_pred, dupe):
+    import random
+
+    tf = install_tf1_shims()
+    from absl import flags
+    from bert import create_pretraining_data as cpd
+    from bert import tokenization
+
+    flags.FLAGS.mark_as_parsed()
+    if not hasattr(tf, "python_io"):
+        tf.python_io = tf.io
+    tf.logging.set_verbosity(tf.logging.ERROR)
+    tokenizer = tokenization.FullTokenizer(vocab_file, do_lower_case=True)
+    rng = random.Random(int(seed))
+    instances = cpd.create_training_instances(
+        [input_file], tokenizer, int(max_seq), int(dupe), 0.1, 0.15, int(max_pred), rng)
+    cpd.write_instance_to_example_files(instances, tokenizer, int(max_seq), int(max_pred), [output_file])
+
+
+def read_records(records, max_seq, max_pred, out_path):
+    import numpy as np
+
+    tf = install_tf1_shims()
+    from absl import flags
+    from bert import run_pretraining
+
+    flags.FLAGS.mark_as_parsed()
+    tf.disable_eager_execution()
+    input_fn = run_pretraining.input_fn_builder([records], int(max_seq), int(max_pred), is_training=False)
+    dataset = input_fn({"batch_size": 1000})
+    features = tf.data.make_one_shot_iterator(dataset).get_next()
+    with tf.Session() as session:
+        values = session.run(features)
+    np.savez(out_path, **values)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"tokenize": tokenize, "encode": encode, "model": model}[command](*args)
+    {"tokenize": tokenize, "encode": encode, "model": model, "pretraining_data": pretraining_data,
+     "read_records": read_records}[command](*args)

@@ -1,0 +1,1 @@
+"""Data pipelines: pretraining instances and TFRecords (Google's schema)."""

@@ -1,0 +1,43 @@
+"""Raw text -> pretraining TFRecords: the library side of `clue-tf create_pretraining_data`."""
+
+import glob
+import logging
+import random
+from typing import Sequence
+
+from clue_tf.data.pretraining import create_training_instances, read_documents
+from clue_tf.data.tfrecords import write_instances
+from clue_tf.errors import ClueTfError
+from clue_tf.tokenization.vocab import load_vocab
+
+logger = logging.getLogger(__name__)
+
+
+def expand_input_patterns(patterns: str) -> list[str]:
+    """Comma-separated globs -> files, as Google's --input_file; an empty match is an error."""
+    files = []
+    for pattern in patterns.split(","):
+        matches = sorted(glob.glob(pattern))
+        if not matches:
+            raise ClueTfError(f"{pattern}: no input file matches")
+        files.extend(matches)
+    return files
+
+
+def create_pretraining_data(
+    input_files: Sequence[str], output_files: Sequence[str], vocab_file: str, do_lower_case: bool = True,
+    do_whole_word_mask: bool = False, max_seq_length: int = 128, max_predictions_per_seq: int = 20,
+    random_seed: int = 12345, dupe_factor: int = 10, masked_lm_prob: float = 0.15,
+    short_seq_prob: float = 0.1, next_sentence: bool = True, masked: bool = True,
+) -> int:
+    """Reads, builds instances with Google's algorithm and writes them; returns the count."""
+    vocab = load_vocab(vocab_file)
+    documents = read_documents(input_files, vocab, do_lower_case, whole_word_mask=do_whole_word_mask)
+    if not documents:
+        raise ClueTfError(f"{', '.join(input_files)}: no text (every line is empty)")
+    rng = random.Random(random_seed)
+    instances = create_training_instances(
+        documents, vocab, rng, max_seq_length, dupe_factor, short_seq_prob, masked_lm_prob,
+        max_predictions_per_seq, whole_word_mask=do_whole_word_mask, next_sentence=next_sentence,
+        masked=masked)
+    return write_instances(instances, vocab, output_files, max_seq_length, max_predictions_per_seq)
