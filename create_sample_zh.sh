@@ -11,6 +11,7 @@ clue-tf create_pretraining_data \
   --output_file="$OUT/sample_zh.tfrecord" \
   --vocab_file=sample/vocab.txt \
   --do_lower_case=true \
+  --do_whole_word_mask=true \
   --max_seq_length=128 \
   --max_predictions_per_seq=20 \
   --masked_lm_prob=0.15 \

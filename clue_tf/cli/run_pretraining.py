@@ -7,7 +7,6 @@ Example:
 
 from absl import flags
 
-from clue_tf.cli.app import not_available
 from clue_tf.cli.common_flags import (
     define_bundle_flags,
     define_tpu_flags,
@@ -30,7 +29,40 @@ flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb"], "Keras optimizer.", f
 flags.DEFINE_bool("dynamic_masking", False, "Draw new masks each epoch from unmasked records.",
                   flag_values=FLAGS)
 flags.DEFINE_bool("nsp", True, "Train the next-sentence-prediction head too.", flag_values=FLAGS)
+flags.DEFINE_integer("keep_checkpoints", 3, "How many recent checkpoints to keep.", flag_values=FLAGS)
+flags.DEFINE_integer("random_seed", 12345, "Seed for initialisation, shuffling and dynamic masks.",
+                     flag_values=FLAGS)
+flags.DEFINE_bool("deterministic", False, "Turn on TensorFlow's deterministic ops (exact resume).",
+                  flag_values=FLAGS)
+flags.mark_flags_as_required(["input_file", "output_dir"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    return not_available("run_pretraining")
+    from clue_tf.cli.common_flags import resolve_bundle
+    from clue_tf.errors import ClueTfError
+    from clue_tf.training.pretraining import PretrainingSettings, run_pretraining
+
+    paths = resolve_bundle(fv)
+    if not paths.bert_config_file:
+        raise ClueTfError("give --bert_config_file or --bundle_dir")
+    init_checkpoint = fv.init_checkpoint  # --bundle_dir alone means: start from that bundle
+    if not init_checkpoint and fv.bundle_dir:
+        init_checkpoint = paths.init_checkpoint
+    results = run_pretraining(PretrainingSettings(
+        input_file=fv.input_file, output_dir=fv.output_dir, bert_config_file=paths.bert_config_file,
+        vocab_file=paths.vocab_file, init_checkpoint=init_checkpoint, max_seq_length=fv.max_seq_length,
+        max_predictions_per_seq=fv.max_predictions_per_seq, train_batch_size=fv.train_batch_size,
+        eval_batch_size=fv.eval_batch_size, learning_rate=fv.learning_rate,
+        num_train_steps=fv.num_train_steps, num_warmup_steps=fv.num_warmup_steps,
+        save_checkpoints_steps=fv.save_checkpoints_steps, iterations_per_loop=fv.iterations_per_loop,
+        max_eval_steps=fv.max_eval_steps, keep_checkpoints=fv.keep_checkpoints, do_train=fv.do_train,
+        do_eval=fv.do_eval, strategy=fv.strategy, use_tpu=fv.use_tpu, tpu_name=fv.tpu_name,
+        tpu_zone=fv.tpu_zone, gcp_project=fv.gcp_project, optimizer=fv.optimizer,
+        mixed_precision=fv.mixed_precision, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
+        seed=fv.random_seed, deterministic=fv.deterministic))
+    for name in ("train", "eval"):
+        if name in results:
+            print(f"{name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in results[name].items()))
+    if results.get("bundle"):
+        print(f"bundle written -> {results['bundle']}")
+    return 0

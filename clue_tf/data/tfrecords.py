@@ -84,14 +84,16 @@ def parse_examples(records: tf.Tensor, max_seq_length: int, max_predictions_per_
 
 
 def dynamic_mask(features: dict, vocab_size: int, mask_id: int, special_ids: Sequence[int],
-                 max_predictions_per_seq: int, masked_lm_prob: float = 0.15, seed=None) -> dict:
+                 max_predictions_per_seq: int, masked_lm_prob: float = 0.15, seed=(0, 0)) -> dict:
     """Draws fresh masks for a batch of unmasked records (RoBERTa's dynamic masking):
-    ~masked_lm_prob of the real, non-special tokens, 80% [MASK], 10% random, 10% kept."""
+    ~masked_lm_prob of the real, non-special tokens, 80% [MASK], 10% random, 10% kept.
+    Stateless: the same `seed` (e.g. [run seed, batch number]) gives the same masks."""
+    seed = tf.cast(seed, tf.int64)
     ids = features["input_ids"]
     is_candidate = tf.cast(features["input_mask"], tf.bool)
     for special in special_ids:
         is_candidate &= ids != special
-    scores = tf.random.uniform(tf.shape(ids), seed=seed)
+    scores = tf.random.stateless_uniform(tf.shape(ids), seed=seed)
     scores = tf.where(is_candidate, scores, -1.0)
     lengths = tf.reduce_sum(tf.cast(is_candidate, tf.float32), axis=1)
     num_to_predict = tf.minimum(
@@ -100,13 +102,13 @@ def dynamic_mask(features: dict, vocab_size: int, mask_id: int, special_ids: Seq
     slots = tf.range(max_predictions_per_seq)[None, :]
     chosen = (slots < num_to_predict[:, None]) & (top.values >= 0)
     positions = tf.where(chosen, top.indices, 0)
-    weights = tf.cast(chosen, tf.float32)
     labels = tf.gather(ids, positions, batch_dims=1) * tf.cast(chosen, ids.dtype)
-    action = tf.random.uniform(tf.shape(positions), seed=None if seed is None else seed + 1)
-    random_ids = tf.random.uniform(tf.shape(positions), 0, vocab_size, dtype=ids.dtype)
+    action = tf.random.stateless_uniform(tf.shape(positions), seed=seed + [0, 1])
+    random_ids = tf.random.stateless_uniform(tf.shape(positions), seed=seed + [0, 2], minval=0,
+                                             maxval=vocab_size, dtype=ids.dtype)
     replacement = tf.where(action < 0.8, mask_id, tf.where(action < 0.9, random_ids, labels))
     batch_index = tf.broadcast_to(tf.range(tf.shape(ids)[0])[:, None], tf.shape(positions))
     updates = tf.boolean_mask(tf.stack([batch_index, positions], -1), chosen)
     new_ids = tf.tensor_scatter_nd_update(ids, updates, tf.boolean_mask(replacement, chosen))
     return dict(features, input_ids=new_ids, masked_lm_positions=positions,
-                masked_lm_ids=labels, masked_lm_weights=weights)
+                masked_lm_ids=labels, masked_lm_weights=tf.cast(chosen, tf.float32))

@@ -1,0 +1,1 @@
+"""Training: distribution strategies, optimizers and schedules, the pretraining loop."""

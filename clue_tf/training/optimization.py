@@ -1,0 +1,47 @@
+"""Google BERT's optimizer set-up with Keras parts: AdamW or LAMB, warmup then linear decay.
+
+Keras has linear decay (PolynomialDecay, power 1) but no linear warmup in front of it;
+`WarmupLinearDecay` adds only that. Google's AdamWeightDecayOptimizer: beta 0.9/0.999,
+epsilon 1e-6, weight decay 0.01 except LayerNorm and biases, global norm clip 1.0.
+(Keras's AdamW corrects the moments' bias, Google's does not; the difference fades
+after the first few hundred steps.)
+"""
+
+import keras
+import tensorflow as tf
+
+NO_WEIGHT_DECAY = ["gamma", "beta", "bias"]  # LayerNorm scale/offset and every bias
+
+
+@keras.saving.register_keras_serializable(package="clue_tf")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warmup from 0 to `peak` over `warmup_steps`, then linear decay to 0 at `total_steps`."""
+
+    def __init__(self, peak: float, total_steps: int, warmup_steps: int):
+        self.peak = peak
+        self.total_steps = total_steps
+        self.warmup_steps = warmup_steps
+        self.decay = keras.optimizers.schedules.PolynomialDecay(peak, total_steps, 0.0, power=1.0)
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        warmup = self.peak * step / max(1, self.warmup_steps)
+        return tf.where(step < self.warmup_steps, warmup, self.decay(step))
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps}
+
+
+def make_optimizer(name: str, learning_rate: float, total_steps: int, warmup_steps: int,
+                   weight_decay: float = 0.01) -> keras.optimizers.Optimizer:
+    schedule = WarmupLinearDecay(learning_rate, total_steps, warmup_steps)
+    if name == "adamw":
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, beta_1=0.9, beta_2=0.999,
+                                           epsilon=1e-6, global_clipnorm=1.0)
+    elif name == "lamb":
+        optimizer = keras.optimizers.Lamb(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-6,
+                                          weight_decay=weight_decay, global_clipnorm=1.0)
+    else:
+        raise ValueError(f"optimizer must be adamw or lamb, got {name!r}")
+    optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
+    return optimizer

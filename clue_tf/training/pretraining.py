@@ -1,0 +1,279 @@
+"""Masked-LM (+ next-sentence) pretraining under any tf.distribute strategy, with exact resume.
+
+The loop is a `tf.function` around `strategy.run`, the same for one device, mirrored
+GPUs, multi-worker and TPU (Keras 3's `fit` on TPU with the TF backend has open issues,
+keras-team/keras#18422 and #19448). Losses and metrics are Google's run_pretraining.py
+ones. Resume is exact: the input stream is a deterministic function of the seed (masks
+drawn with stateless ops keyed on the batch number), so a restored run skips to the
+restored step and sees the very batches the interrupted run would have seen.
+"""
+
+import glob
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from clue_tf.data.tfrecords import dynamic_mask, parse_examples
+from clue_tf.errors import ClueTfError
+from clue_tf.models.bert import BertEncoder
+from clue_tf.models.bert_config import BertConfig
+from clue_tf.models.bert_heads import bert_pretraining_model
+from clue_tf.training.optimization import make_optimizer
+from clue_tf.training.strategy import make_strategy
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PretrainingSettings:
+    """What run_pretraining needs; field names follow Google's flags."""
+
+    input_file: str
+    output_dir: str
+    bert_config_file: str
+    vocab_file: Optional[str] = None
+    init_checkpoint: Optional[str] = None
+    max_seq_length: int = 128
+    max_predictions_per_seq: int = 20
+    train_batch_size: int = 32
+    eval_batch_size: int = 8
+    learning_rate: float = 5e-5
+    num_train_steps: int = 100000
+    num_warmup_steps: int = 10000
+    save_checkpoints_steps: int = 1000
+    iterations_per_loop: int = 1000
+    max_eval_steps: int = 100
+    keep_checkpoints: int = 3
+    do_train: bool = True
+    do_eval: bool = False
+    strategy: str = "one_device"
+    use_tpu: bool = False
+    tpu_name: Optional[str] = None
+    tpu_zone: Optional[str] = None
+    gcp_project: Optional[str] = None
+    optimizer: str = "adamw"
+    mixed_precision: str = "float32"
+    dynamic_masking: bool = False
+    nsp: bool = True
+    seed: int = 12345
+    deterministic: bool = False
+    export_bundle: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def input_files(patterns: str) -> list[str]:
+    files = []
+    for pattern in patterns.split(","):
+        matches = sorted(glob.glob(pattern))
+        if not matches:
+            raise ClueTfError(f"{pattern}: no TFRecord file matches")
+        files.extend(matches)
+    return files
+
+
+def make_dataset(s: PretrainingSettings, vocab_size: int, special_ids: list[int], mask_id: int,
+                 batch_size: int, training: bool, skip_batches: int = 0) -> tf.data.Dataset:
+    """Batches of Google-schema features; deterministic for the seed."""
+    dataset = tf.data.TFRecordDataset(input_files(s.input_file))
+    if training:
+        dataset = dataset.repeat().shuffle(10000, seed=s.seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    dataset = dataset.map(lambda r: parse_examples(r, s.max_seq_length, s.max_predictions_per_seq))
+    if s.dynamic_masking:
+        dataset = dataset.enumerate().map(lambda i, f: dynamic_mask(
+            f, vocab_size, mask_id, special_ids, s.max_predictions_per_seq,
+            seed=tf.stack([tf.constant(s.seed, tf.int64), i])))
+    return dataset.skip(skip_batches).prefetch(tf.data.AUTOTUNE)
+
+
+def model_inputs(features: dict) -> dict:
+    return {"token_ids": features["input_ids"], "segment_ids": features["segment_ids"],
+            "padding_mask": features["input_mask"], "masked_lm_positions": features["masked_lm_positions"]}
+
+
+def pretraining_losses(outputs: dict, features: dict, global_batch_size: int, global_mlm_weight) -> dict:
+    """Google's losses as per-replica shares of the global batch's losses (they sum to it)."""
+    logits = tf.cast(outputs["masked_lm_logits"], tf.float32)
+    labels = features["masked_lm_ids"]
+    weights = features["masked_lm_weights"]
+    per_token = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    mlm_loss = tf.reduce_sum(per_token * weights) / (global_mlm_weight + 1e-5)
+    correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=labels.dtype), labels), tf.float32)
+    result = {"masked_lm_loss": mlm_loss,
+              "masked_lm_accuracy": tf.math.divide_no_nan(tf.reduce_sum(correct * weights), global_mlm_weight)}
+    loss = mlm_loss
+    if "next_sentence_logits" in outputs:
+        nsp_logits = tf.cast(outputs["next_sentence_logits"], tf.float32)
+        nsp_labels = features["next_sentence_labels"][:, 0]
+        nsp_loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(
+            nsp_labels, nsp_logits, from_logits=True)) / global_batch_size
+        nsp_correct = tf.cast(tf.equal(tf.argmax(nsp_logits, -1, output_type=nsp_labels.dtype), nsp_labels),
+                              tf.float32)
+        result.update(next_sentence_loss=nsp_loss,
+                      next_sentence_accuracy=tf.reduce_sum(nsp_correct) / global_batch_size)
+        loss += nsp_loss
+    result["loss"] = loss
+    return result
+
+
+class Pretrainer:
+    """Builds model, optimizer, data and checkpointing for one run; `train()` / `evaluate()`."""
+
+    def __init__(self, s: PretrainingSettings):
+        from clue_tf.tokenization.vocab import load_vocab
+
+        self.s = s
+        if s.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        keras.utils.set_random_seed(s.seed)
+        keras.mixed_precision.set_global_policy(s.mixed_precision)
+        self.strategy = make_strategy(s.strategy, s.tpu_name, s.tpu_zone, s.gcp_project, s.use_tpu)
+        self.config = BertConfig.from_json_file(s.bert_config_file)
+        self.vocab = load_vocab(s.vocab_file) if s.vocab_file else None
+        if self.vocab is not None and len(self.vocab) != self.config.vocab_size:
+            raise ClueTfError(f"{s.vocab_file}: {len(self.vocab)} lines, but {s.bert_config_file} "
+                              f"has vocab_size {self.config.vocab_size}")
+        ids = self.vocab.ids if self.vocab else {}
+        self.mask_id = ids.get("[MASK]", 103)
+        self.special_ids = [ids.get(t, d) for t, d in (("[CLS]", 101), ("[SEP]", 102), ("[PAD]", 0))]
+        with self.strategy.scope():
+            self.model = bert_pretraining_model(BertEncoder.from_bert_config(self.config), next_sentence=s.nsp)
+            self.optimizer = make_optimizer(s.optimizer, s.learning_rate, s.num_train_steps, s.num_warmup_steps)
+            self.optimizer.build(self.model.trainable_variables)
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+        if s.init_checkpoint:
+            from clue_tf.checkpoints import bert_names
+            from clue_tf.checkpoints.bundle import load_weights
+
+            mappings = (bert_names.encoder_mappings(self.config.num_hidden_layers)
+                        + bert_names.masked_lm_mappings() + bert_names.next_sentence_mappings())
+            report = load_weights(self.model, s.init_checkpoint, mappings)
+            logger.info("init_checkpoint %s: %s", s.init_checkpoint, report.summary())
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, os.path.join(s.output_dir, "checkpoints"), max_to_keep=s.keep_checkpoints,
+            step_counter=self.step)
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+            logger.info("resumed from %s at step %d", self.manager.latest_checkpoint, int(self.step.numpy()))
+
+    def _dataset(self, training: bool):
+        batch = self.s.train_batch_size if training else self.s.eval_batch_size
+        skip = int(self.step.numpy()) if training else 0
+        dataset = make_dataset(self.s, self.config.vocab_size, self.special_ids, self.mask_id, batch,
+                               training, skip_batches=skip)
+        return self.strategy.experimental_distribute_dataset(dataset), batch
+
+    def _replica_step(self, features, global_batch, training):
+        context = tf.distribute.get_replica_context()
+        global_weight = context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                           tf.reduce_sum(features["masked_lm_weights"]))
+        with tf.GradientTape() as tape:
+            outputs = self.model(model_inputs(features), training=training)
+            losses = pretraining_losses(outputs, features, global_batch, global_weight)
+        if training:
+            gradients = tape.gradient(losses["loss"], self.model.trainable_variables)
+            self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
+        return losses
+
+    def train(self) -> dict:
+        """Trains to num_train_steps, checkpointing and logging; returns the last step's metrics."""
+        s = self.s
+        iterator_source, global_batch = self._dataset(training=True)
+        iterator = iter(iterator_source)
+        writer = tf.summary.create_file_writer(os.path.join(s.output_dir, "train"))
+
+        @tf.function
+        def train_steps(n):
+            metrics = None
+            for _ in tf.range(n):
+                per_replica = self.strategy.run(self._replica_step, (next(iterator), global_batch, True))
+                metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+                           for k, v in per_replica.items()}
+                self.step.assign_add(1)
+            return metrics
+
+        start = int(self.step.numpy())
+        names = ["loss", "masked_lm_loss", "masked_lm_accuracy", "next_sentence_loss", "next_sentence_accuracy"]
+        progress = keras.utils.Progbar(s.num_train_steps, stateful_metrics=names, unit_name="step")
+        progress.update(start)
+        metrics = {}
+        self.history = []  # (step, metrics) after each call of train_steps
+        while int(self.step.numpy()) < s.num_train_steps:
+            done = int(self.step.numpy())
+            until = min(s.num_train_steps, (done // s.save_checkpoints_steps + 1) * s.save_checkpoints_steps)
+            n = max(1, min(s.iterations_per_loop, until - done))
+            result = train_steps(tf.constant(n))
+            metrics = {k: float(v.numpy()) for k, v in result.items()}
+            step = int(self.step.numpy())
+            self.history.append((step, metrics))
+            with writer.as_default(step=step):
+                for name, value in metrics.items():
+                    tf.summary.scalar(name, value)
+                tf.summary.scalar("learning_rate", float(self.optimizer.learning_rate.numpy()))
+            progress.update(step, values=list(metrics.items()))
+            if step % s.save_checkpoints_steps == 0 or step == s.num_train_steps:
+                self.manager.save(checkpoint_number=step)
+        writer.flush()
+        return metrics
+
+    def evaluate(self) -> dict:
+        """Google's eval metrics over at most max_eval_steps batches; writes eval_results.txt."""
+        dataset, batch = self._dataset(training=False)
+
+        @tf.function
+        def eval_step(features):
+            per_replica = self.strategy.run(self._replica_step, (features, batch, False))
+            return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+                    for k, v in per_replica.items()}
+
+        totals, count = {}, 0
+        for features in dataset:
+            if count >= self.s.max_eval_steps:
+                break
+            for k, v in eval_step(features).items():
+                totals[k] = totals.get(k, 0.0) + float(v.numpy())
+            count += 1
+        results = {k: v / max(count, 1) for k, v in totals.items()}
+        results["global_step"] = int(self.step.numpy())
+        from clue_tf.io_utils import atomic_write
+
+        with atomic_write(os.path.join(self.s.output_dir, "eval_results.txt")) as f:
+            for key in sorted(results):
+                f.write(f"{key} = {results[key]}\n")
+        return results
+
+    def export_bundle(self, bundle_dir: Optional[str] = None) -> Optional[str]:
+        """Writes the model as an original bundle (needs the vocab file)."""
+        from clue_tf.checkpoints.bert_bundle import write_bert_bundle
+
+        if self.vocab is None:
+            logger.info("no --vocab_file: bundle export skipped")
+            return None
+        bundle_dir = bundle_dir or os.path.join(self.s.output_dir, "bundle")
+        write_bert_bundle(bundle_dir, self.model, self.config, self.s.vocab_file)
+        return bundle_dir
+
+
+def run_pretraining(s: PretrainingSettings) -> dict:
+    """Train and/or evaluate as Google's run_pretraining.py; export a bundle after training."""
+    os.makedirs(s.output_dir, exist_ok=True)
+    trainer = Pretrainer(s)
+    results = {}
+    if s.do_train:
+        results["train"] = trainer.train()
+        if s.export_bundle:
+            results["bundle"] = trainer.export_bundle()
+    if s.do_eval:
+        results["eval"] = trainer.evaluate()
+    return results
+
+
+def weights_digest(model) -> np.ndarray:
+    """All trainable weights flattened into one array (to compare runs)."""
+    return np.concatenate([np.ravel(np.asarray(w)) for w in model.trainable_variables])

@@ -1,0 +1,42 @@
+"""One place that turns --strategy / --use_tpu flags into a tf.distribute strategy.
+
+Every strategy runs the same training code; only this construction differs.
+"""
+
+from typing import Optional
+
+import tensorflow as tf
+
+from clue_tf.errors import ClueTfError
+
+STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored", "tpu")
+
+
+def make_strategy(
+    name: str = "one_device", tpu_name: Optional[str] = None, tpu_zone: Optional[str] = None,
+    gcp_project: Optional[str] = None, use_tpu: bool = False,
+) -> tf.distribute.Strategy:
+    """The strategy `name` names (`use_tpu=True`, Google's flag, means "tpu")."""
+    if use_tpu:
+        name = "tpu"
+    if name == "one_device":
+        device = "/gpu:0" if tf.config.list_logical_devices("GPU") else "/cpu:0"
+        return tf.distribute.OneDeviceStrategy(device)
+    if name == "mirrored":
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+                  [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices)
+    if name == "multi_worker_mirrored":
+        return tf.distribute.MultiWorkerMirroredStrategy()  # cluster from TF_CONFIG
+    if name == "tpu":
+        resolver = tpu_cluster_resolver(tpu_name, tpu_zone, gcp_project)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise ClueTfError(f"unknown strategy {name!r}; one of {', '.join(STRATEGIES)}")
+
+
+def tpu_cluster_resolver(tpu_name, tpu_zone, gcp_project):
+    """Google's --tpu_name/--tpu_zone/--gcp_project as a TPUClusterResolver."""
+    return tf.distribute.cluster_resolver.TPUClusterResolver(
+        tpu=tpu_name, zone=tpu_zone, project=gcp_project)
