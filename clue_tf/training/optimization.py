@@ -4,13 +4,17 @@ Keras has linear decay (PolynomialDecay, power 1) but no linear warmup in front 
 `WarmupLinearDecay` adds only that. Google's AdamWeightDecayOptimizer: beta 0.9/0.999,
 epsilon 1e-6, weight decay 0.01 except LayerNorm and biases, global norm clip 1.0.
 (Keras's AdamW corrects the moments' bias, Google's does not; the difference fades
-after the first few hundred steps.)
+after the first few hundred steps.) The clip is not set on the optimizer: under a
+multi-replica strategy Keras 3 clips each replica's partial gradient before summing
+them, so the training loop sums first and clips the global gradient itself
+(`clip_global_gradient`).
 """
 
 import keras
 import tensorflow as tf
 
 NO_WEIGHT_DECAY = ["gamma", "beta", "bias"]  # LayerNorm scale/offset and every bias
+CLIP_NORM = 1.0
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -37,11 +41,22 @@ def make_optimizer(name: str, learning_rate: float, total_steps: int, warmup_ste
     schedule = WarmupLinearDecay(learning_rate, total_steps, warmup_steps)
     if name == "adamw":
         optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, beta_1=0.9, beta_2=0.999,
-                                           epsilon=1e-6, global_clipnorm=1.0)
+                                           epsilon=1e-6)
     elif name == "lamb":
         optimizer = keras.optimizers.Lamb(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-6,
-                                          weight_decay=weight_decay, global_clipnorm=1.0)
+                                          weight_decay=weight_decay)
     else:
         raise ValueError(f"optimizer must be adamw or lamb, got {name!r}")
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
     return optimizer
+
+
+def clip_global_gradient(gradients: list, replica_context) -> list:
+    """Sums the replicas' gradients, clips the sum by global norm (Google's 1.0) and returns
+    each replica's 1/n share, which the optimizer's own all-reduce sums back to the clipped
+    global gradient. On one device this is plain clipping."""
+    gradients = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in gradients]
+    gradients = replica_context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+    gradients, _ = tf.clip_by_global_norm(gradients, CLIP_NORM)
+    replicas = replica_context.num_replicas_in_sync
+    return [g / replicas for g in gradients]

@@ -23,7 +23,7 @@ from clue_tf.errors import ClueTfError
 from clue_tf.models.bert import BertEncoder
 from clue_tf.models.bert_config import BertConfig
 from clue_tf.models.bert_heads import bert_pretraining_model
-from clue_tf.training.optimization import make_optimizer
+from clue_tf.training.optimization import clip_global_gradient, make_optimizer
 from clue_tf.training.strategy import make_strategy
 
 logger = logging.getLogger(__name__)
@@ -178,6 +178,7 @@ class Pretrainer:
             losses = pretraining_losses(outputs, features, global_batch, global_weight)
         if training:
             gradients = tape.gradient(losses["loss"], self.model.trainable_variables)
+            gradients = clip_global_gradient(gradients, context)
             self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
         return losses
 

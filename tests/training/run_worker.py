@@ -1,0 +1,32 @@
+"""A pretraining run in its own process, for tests that need a fresh TensorFlow:
+two logical CPU devices (set before TensorFlow starts), or a run to kill and resume.
+
+Usage: python run_worker.py SETTINGS.json OUT.json [LOGICAL_CPUS]
+Writes the per-step losses and a digest of the final weights to OUT.json.
+"""
+
+import json
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+
+def main(settings_path, out_path, logical_cpus="1"):
+    if int(logical_cpus) > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(int(logical_cpus))])
+    from clue_tf.training.pretraining import Pretrainer, PretrainingSettings, weights_digest
+
+    trainer = Pretrainer(PretrainingSettings(**json.load(open(settings_path))))
+    trainer.train()
+    digest = weights_digest(trainer.model)
+    json.dump({"replicas": trainer.strategy.num_replicas_in_sync,
+               "losses": [m["loss"] for _, m in trainer.history],
+               "weights_sum": float(np.sum(digest, dtype=np.float64)),
+               "weights": digest[:: max(1, digest.size // 5000)].tolist()}, open(out_path, "w"))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

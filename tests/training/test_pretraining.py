@@ -1,0 +1,115 @@
+"""run_pretraining end to end, multi-replica equivalence, kill-and-resume, TPU construction."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
+from clue_tf.cli import run_command
+from tests.helpers import PROJECT_ROOT
+
+SAMPLE = PROJECT_ROOT / "sample"
+WORKER = PROJECT_ROOT / "tests" / "training" / "run_worker.py"
+
+
+@pytest.fixture(scope="module")
+def sample_records(tmp_path_factory):
+    out = tmp_path_factory.mktemp("records") / "sample.tfrecord"
+    assert run_command("create_pretraining_data", [
+        f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--output_file={out}",
+        f"--vocab_file={SAMPLE / 'vocab.txt'}", "--max_seq_length=64", "--max_predictions_per_seq=10",
+        "--dupe_factor=4", "--do_whole_word_mask=true"]) == 0
+    return out
+
+
+def settings(records, output_dir, **overrides) -> dict:
+    values = dict(input_file=str(records), output_dir=str(output_dir),
+                  bert_config_file=str(SAMPLE / "bert_config.json"), vocab_file=str(SAMPLE / "vocab.txt"),
+                  max_seq_length=64, max_predictions_per_seq=10, train_batch_size=8,
+                  num_train_steps=12, num_warmup_steps=2, learning_rate=1e-3,
+                  save_checkpoints_steps=4, iterations_per_loop=1, deterministic=True)
+    values.update(overrides)
+    return values
+
+
+def run_worker(tmp_path, name, values, logical_cpus=1) -> dict:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(values))
+    out = tmp_path / f"{name}.out.json"
+    result = subprocess.run([sys.executable, str(WORKER), str(path), str(out), str(logical_cpus)],
+                            capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def test_cli_trains_evaluates_checkpoints_and_exports_a_loadable_bundle(sample_records, tmp_path):
+    out = tmp_path / "run"
+    assert run_command("run_pretraining", [
+        f"--input_file={sample_records}", f"--output_dir={out}",
+        f"--bert_config_file={SAMPLE / 'bert_config.json'}", f"--vocab_file={SAMPLE / 'vocab.txt'}",
+        "--do_train=true", "--do_eval=true", "--max_seq_length=64", "--max_predictions_per_seq=10",
+        "--train_batch_size=8", "--eval_batch_size=8", "--num_train_steps=10", "--num_warmup_steps=2",
+        "--save_checkpoints_steps=3", "--keep_checkpoints=2", "--optimizer=lamb"]) == 0
+    results = dict(line.split(" = ") for line in (out / "eval_results.txt").read_text().splitlines())
+    assert float(results["global_step"]) == 10 and 0 <= float(results["masked_lm_accuracy"]) <= 1
+    assert len(list((out / "checkpoints").glob("ckpt-*.index"))) == 2
+    assert list((out / "train").glob("events.out.tfevents.*"))
+    loaded = load_bert_bundle(find_bundle_files(str(out / "bundle")), heads="pretraining")
+    assert loaded.report.left_initial == []
+
+
+def test_two_replicas_follow_the_one_device_loss_trajectory(sample_records, tmp_path):
+    one = run_worker(tmp_path, "one", settings(sample_records, tmp_path / "one"))
+    two = run_worker(tmp_path, "two", settings(sample_records, tmp_path / "two", strategy="mirrored"),
+                     logical_cpus=2)
+    assert (one["replicas"], two["replicas"]) == (1, 2)
+    np.testing.assert_allclose(two["losses"], one["losses"], rtol=2e-4)
+    np.testing.assert_allclose(two["weights"], one["weights"], atol=2e-4)
+
+
+def test_killed_run_resumed_to_the_end_equals_an_uninterrupted_run(sample_records, tmp_path):
+    values = settings(sample_records, tmp_path / "whole", num_train_steps=60, save_checkpoints_steps=10,
+                      iterations_per_loop=10, dynamic_masking=True)
+    whole = run_worker(tmp_path, "whole", values)
+
+    resumed_dir = tmp_path / "resumed"
+    path = tmp_path / "resumed.json"
+    path.write_text(json.dumps(dict(values, output_dir=str(resumed_dir))))
+    out = tmp_path / "resumed.out.json"
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    proc = subprocess.Popen([sys.executable, str(WORKER), str(path), str(out)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not list((resumed_dir / "checkpoints").glob("ckpt-20.index")) and time.time() < deadline:
+        assert proc.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    resumed = run_worker(tmp_path, "resumed", dict(values, output_dir=str(resumed_dir)))
+    assert len(resumed["losses"]) < 6  # it started from a checkpoint, not from step 0
+    assert resumed["weights_sum"] == whole["weights_sum"]
+    assert resumed["weights"] == whole["weights"]
+
+
+def test_tpu_strategy_is_built_from_googles_tpu_flags(monkeypatch):
+    from clue_tf.training import strategy as strategy_module
+
+    calls = {}
+    monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver",
+                        lambda **kw: calls.setdefault("resolver", kw) and "resolver")
+    monkeypatch.setattr(tf.config, "experimental_connect_to_cluster", lambda r: calls.setdefault("connect", r))
+    monkeypatch.setattr(tf.tpu.experimental, "initialize_tpu_system", lambda r: calls.setdefault("init", r))
+    monkeypatch.setattr(tf.distribute, "TPUStrategy", lambda r: ("TPUStrategy", r))
+    built = strategy_module.make_strategy("one_device", tpu_name="grpc://10.1.2.3:8470",
+                                          tpu_zone="us-central1-b", gcp_project="proj", use_tpu=True)
+    assert calls["resolver"] == {"tpu": "grpc://10.1.2.3:8470", "zone": "us-central1-b", "project": "proj"}
+    assert calls["connect"] == calls["init"] == "resolver" and built == ("TPUStrategy", "resolver")
