@@ -142,6 +142,6 @@ def test_shipped_sample_vocab_covers_the_sample_text():
 
 
 def test_not_yet_implemented_command_says_so_in_one_line(capsys):
-    assert run_command("run_pretraining", ["--do_train=true"]) == 1
+    assert run_command("run_classifier", ["--do_train=true"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not implemented" in err
