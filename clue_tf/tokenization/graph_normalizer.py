@@ -8,6 +8,11 @@ a regex rewrite and a code-point lookup table built from Python itself.
 """
 
 import functools
+import hashlib
+import json
+import os
+import sys
+import unicodedata
 from typing import Sequence
 
 import tensorflow as tf
@@ -22,7 +27,36 @@ PLACEHOLDER_BASE = 0xF0000
 
 @functools.cache
 def _patterns() -> dict[str, str]:
-    """RE2 patterns for each rule; built once per process (enumerates all code points)."""
+    """RE2 patterns for each rule, from a cache file when one matches this Python's
+    Unicode tables and these rules; building them enumerates every code point (~2 s)."""
+    path = _cache_path()
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        pass
+    patterns = _build_patterns()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(patterns, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs the rebuild next time
+    return patterns
+
+
+def _cache_path() -> str:
+    """One file per Unicode version, Python version and version of the rules' source."""
+    sources = [rules.__file__, __file__]
+    digest = hashlib.sha256(b"".join(open(s, "rb").read() for s in sources)).hexdigest()[:16]
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    name = f"unicode-{unicodedata.unidata_version}-py{sys.version_info[0]}{sys.version_info[1]}-{digest}.json"
+    return os.path.join(root, "clue_tf", name)
+
+
+def _build_patterns() -> dict[str, str]:
     sigma_neighbour = rules.char_class(rules.is_cased_for_sigma)
     ignorable = rules.char_class(rules.is_case_ignorable)
     not_cased_or_ignorable = rules.char_class(
@@ -39,6 +73,7 @@ def _patterns() -> dict[str, str]:
         "nonspacing_mark": rules.char_class(rules.is_nonspacing_mark) + "+",
         "sigma": "[\\x{3A3}]",
         "non_ascii_upper": rules.char_class(_changes_when_lowered_outside_ascii),
+        "lowercase": [list(pair) for pair in rules.lowercase_map().items()],
         "final_sigma": (
             f"({sigma_neighbour}{ignorable}*)\\x{{3A3}}({ignorable}*)"
             f"(\\z|{not_cased_or_ignorable})"
@@ -51,7 +86,7 @@ def _changes_when_lowered_outside_ascii(char: str) -> bool:
 
 
 def _lowercase_table() -> tf.lookup.StaticHashTable:
-    pairs = rules.lowercase_map()
+    pairs = _lowercase_pairs()
     return tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(
             tf.constant(list(pairs.keys()), tf.int32),
@@ -59,6 +94,10 @@ def _lowercase_table() -> tf.lookup.StaticHashTable:
         ),
         default_value=-1,
     )
+
+
+def _lowercase_pairs() -> dict[int, int]:
+    return {int(k): int(v) for k, v in _patterns()["lowercase"]}
 
 
 def literal_pattern(text: str) -> str:
