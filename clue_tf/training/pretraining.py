@@ -128,6 +128,10 @@ class Pretrainer:
         from clue_tf.tokenization.vocab import load_vocab
 
         self.s = s
+        if s.mixed_precision == "mixed_float16":
+            # keras-hub 0.32's MaskedLMHead adds its float32 output bias to float16 logits.
+            raise ClueTfError("--mixed_precision=mixed_float16 is not supported for pretraining "
+                              "(keras-hub's MaskedLMHead fails under it); use mixed_bfloat16")
         if s.deterministic:
             tf.config.experimental.enable_op_determinism()
         keras.utils.set_random_seed(s.seed)
@@ -189,14 +193,17 @@ class Pretrainer:
         iterator = iter(iterator_source)
         writer = tf.summary.create_file_writer(os.path.join(s.output_dir, "train"))
 
+        def one_step():
+            per_replica = self.strategy.run(self._replica_step, (next(iterator), global_batch, True))
+            self.step.assign_add(1)
+            return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+                    for k, v in per_replica.items()}
+
         @tf.function
         def train_steps(n):
-            metrics = None
-            for _ in tf.range(n):
-                per_replica = self.strategy.run(self._replica_step, (next(iterator), global_batch, True))
-                metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
-                           for k, v in per_replica.items()}
-                self.step.assign_add(1)
+            metrics = one_step()
+            for _ in tf.range(n - 1):  # several steps per call, as Google's iterations_per_loop
+                metrics = one_step()
             return metrics
 
         start = int(self.step.numpy())
@@ -216,7 +223,7 @@ class Pretrainer:
             with writer.as_default(step=step):
                 for name, value in metrics.items():
                     tf.summary.scalar(name, value)
-                tf.summary.scalar("learning_rate", float(self.optimizer.learning_rate.numpy()))
+                tf.summary.scalar("learning_rate", float(np.asarray(self.optimizer.learning_rate)))
             progress.update(step, values=list(metrics.items()))
             if step % s.save_checkpoints_steps == 0 or step == s.num_train_steps:
                 self.manager.save(checkpoint_number=step)

@@ -113,3 +113,19 @@ def test_tpu_strategy_is_built_from_googles_tpu_flags(monkeypatch):
                                           tpu_zone="us-central1-b", gcp_project="proj", use_tpu=True)
     assert calls["resolver"] == {"tpu": "grpc://10.1.2.3:8470", "zone": "us-central1-b", "project": "proj"}
     assert calls["connect"] == calls["init"] == "resolver" and built == ("TPUStrategy", "resolver")
+
+
+def test_mixed_bfloat16_trains_and_lowers_the_loss(sample_records, tmp_path):
+    result = run_worker(tmp_path, "bf16", settings(sample_records, tmp_path / "bf16",
+                                                   mixed_precision="mixed_bfloat16", num_train_steps=30,
+                                                   iterations_per_loop=10, learning_rate=2e-3,
+                                                   deterministic=False))
+    losses = result["losses"]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+
+
+def test_mixed_float16_is_refused_with_a_clear_message(sample_records, tmp_path, capsys):
+    assert run_command("run_pretraining", [
+        f"--input_file={sample_records}", f"--output_dir={tmp_path}", "--do_train=true",
+        f"--bert_config_file={SAMPLE / 'bert_config.json'}", "--mixed_precision=mixed_float16"]) == 1
+    assert "use mixed_bfloat16" in capsys.readouterr().err
