@@ -1,7 +1,11 @@
 """BERT encoder throughput (sequences/s at seq 128) against peers measured in the same run.
 
-  python benchmarks/encoder_throughput.py [--sizes=tiny,base] [--steps=3]
+  python benchmarks/encoder_throughput.py [--sizes=tiny,base] [--steps=3] [--mode=encoder]
          [--peer_python=/path/to/venv-with-tf-models-official/bin/python]
+
+--mode=pretraining measures whole masked-LM training steps instead (forward, backward,
+AdamW update; 20 predictions per sequence): ours (clue_tf's pretraining model and
+loss), keras-hub's BertMaskedLM, Model Garden's BertPretrainerV2.
 
 Models: ours (clue_tf BertEncoder), keras-hub's BertBackbone, and tf-models-official's
 BertEncoder (Keras 2; it downgrades absl-py and pulls ~60 packages, so it runs from its
@@ -23,6 +27,7 @@ SIZES = {  # CLUE's tiny (L4/H312) and the base architecture
     "base": dict(vocab=21128, layers=12, hidden=768, heads=12, intermediate=3072, batch=8, repeat=1),
 }
 SEQ = 128
+PREDICTIONS = 20  # masked positions per sequence in --mode=pretraining
 
 
 def model_flops_per_sequence(size: dict) -> float:
@@ -31,6 +36,11 @@ def model_flops_per_sequence(size: dict) -> float:
     dense = layers * (4 * h * h + 2 * h * i) + h * h
     attention = layers * 2 * SEQ * h  # QK^T and AV, per token
     return 2 * SEQ * (dense + attention)
+
+
+def size_vocab_flops(size: dict) -> float:
+    """Multiply-adds of projecting one masked position onto the vocabulary (and its transform)."""
+    return size["hidden"] * size["vocab"] + size["hidden"] * size["hidden"]
 
 
 def build(model: str, size: dict):
@@ -52,7 +62,53 @@ def build(model: str, size: dict):
                                 dict_outputs=True), "tf_keras"
 
 
-def worker(model: str, size_name: str, precision: str, steps: int) -> dict:
+def pretraining_step(model: str, net, size: dict, batch: int, inputs: dict):
+    """A tf.function running one masked-LM training step of `net` (PREDICTIONS per sequence)."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    positions = tf.constant(rng.integers(1, SEQ, (batch, PREDICTIONS)), tf.int32)
+    labels = tf.constant(rng.integers(1, size["vocab"], (batch, PREDICTIONS)), tf.int32)
+    if model == "model_garden":
+        import tf_keras
+        from official.nlp.modeling import models
+
+        pretrainer = models.BertPretrainerV2(encoder_network=net)
+        optimizer = tf_keras.optimizers.experimental.AdamW(1e-4)
+        feed = dict(inputs, masked_lm_positions=positions)
+        logits_of = lambda out: out["mlm_logits"]  # noqa: E731
+    elif model == "keras_hub":
+        import keras
+        import keras_hub
+
+        pretrainer = keras_hub.models.BertMaskedLM(net, preprocessor=None)
+        optimizer = keras.optimizers.AdamW(1e-4)
+        feed = dict(inputs, mask_positions=positions)
+        logits_of = lambda out: out  # noqa: E731
+    else:
+        import keras
+
+        from clue_tf.models.bert_heads import bert_pretraining_model
+
+        pretrainer = bert_pretraining_model(net, next_sentence=False)
+        optimizer = keras.optimizers.AdamW(1e-4)
+        feed = dict(inputs, masked_lm_positions=positions)
+        logits_of = lambda out: out["masked_lm_logits"]  # noqa: E731
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            logits = tf.cast(logits_of(pretrainer(feed, training=True)), tf.float32)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+        variables = pretrainer.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    return step
+
+
+def worker(model: str, size_name: str, precision: str, steps: int, mode: str = "encoder") -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
     import tensorflow as tf
@@ -88,8 +144,12 @@ def worker(model: str, size_name: str, precision: str, steps: int) -> dict:
         # Embedding gradients are IndexedSlices; their values are what was computed.
         return [g.values if isinstance(g, tf.IndexedSlices) else g for g in grads if g is not None]
 
+    if mode == "pretraining":
+        measured = (("train_step", pretraining_step(model, net, size, batch, inputs)),)
+    else:
+        measured = (("forward", forward), ("forward_backward", forward_backward))
     result = {}
-    for mode, fn in (("forward", forward), ("forward_backward", forward_backward)):
+    for mode, fn in measured:
         fn()  # trace and warm up
         steps_here = steps * size["repeat"]
         start = time.perf_counter()
@@ -123,10 +183,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--peer_python", default=None,
                         help="python of an environment with tf-models-official installed")
+    parser.add_argument("--mode", choices=["encoder", "pretraining"], default="encoder")
     parser.add_argument("--worker", nargs=3, metavar=("MODEL", "SIZE", "PRECISION"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.steps)))
+        print(json.dumps(worker(*args.worker, args.steps, args.mode)))
         return
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -138,7 +199,10 @@ def main() -> None:
         models.append(("model_garden", args.peer_python))
     else:
         print("(tf-models-official BertEncoder skipped: give --peer_python of an environment that has it)")
-    print(f"\n{'size':5} {'precision':15} {'model':13} {'fwd seq/s':>10} {'% peak':>7} {'fwd+bwd seq/s':>14} {'% peak':>7}")
+    if args.mode == "pretraining":
+        print(f"\n{'size':5} {'precision':15} {'model':13} {'train seq/s':>12} {'% peak':>7}")
+    else:
+        print(f"\n{'size':5} {'precision':15} {'model':13} {'fwd seq/s':>10} {'% peak':>7} {'fwd+bwd seq/s':>14} {'% peak':>7}")
     for size_name in args.sizes.split(","):
         flops = model_flops_per_sequence(SIZES[size_name])
         for precision in ("float32", "mixed_bfloat16"):
@@ -146,12 +210,17 @@ def main() -> None:
                 env = dict(os.environ, PYTHONPATH=root)
                 proc = subprocess.run(
                     [python, os.path.abspath(__file__), "--worker", model, size_name, precision,
-                     f"--steps={args.steps}"], capture_output=True, text=True, env=env)
+                     f"--steps={args.steps}", f"--mode={args.mode}"], capture_output=True, text=True, env=env)
                 if proc.returncode:
                     print(f"{size_name:5} {precision:15} {model:13} failed: {proc.stderr.strip().splitlines()[-1:]}")
                     continue
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 peak = peaks[precision] * 1e9
+                if args.mode == "pretraining":  # ~3x forward FLOPs, plus the vocab projection
+                    step_flops = 3 * (flops + 2 * PREDICTIONS * size_vocab_flops(SIZES[size_name]))
+                    print(f"{size_name:5} {precision:15} {model:13} {r['train_step']:12.1f} "
+                          f"{100 * r['train_step'] * step_flops / peak:6.1f}%")
+                    continue
                 print(f"{size_name:5} {precision:15} {model:13} {r['forward']:10.1f} "
                       f"{100 * r['forward'] * flops / peak:6.1f}% {r['forward_backward']:14.1f} "
                       f"{100 * r['forward_backward'] * 3 * flops / peak:6.1f}%")
