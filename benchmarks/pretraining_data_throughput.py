@@ -9,7 +9,6 @@ and imports. The two outputs are compared Example by Example.
 
 import argparse
 import os
-import random
 import subprocess
 import sys
 import tempfile

@@ -1,6 +1,7 @@
 """File helpers every writer uses: atomic replacement and strict UTF-8 line reading."""
 
 import contextlib
+import glob
 import os
 import tempfile
 from typing import IO, Iterator
@@ -56,3 +57,15 @@ def read_lines(path: str, errors: str = "strict") -> Iterator[str]:
                     f"{path}:{number}: line is not valid UTF-8 (byte 0x{raw[e.start]:02x} at "
                     f"byte {e.start + 1}); use --errors=replace to decode it with U+FFFD"
                 ) from None
+
+
+def expand_file_patterns(patterns: str, what: str = "input file") -> list[str]:
+    """Comma-separated globs -> sorted files, as Google's --input_file; a pattern that
+    matches nothing is an error naming it."""
+    files = []
+    for pattern in patterns.split(","):
+        matches = sorted(glob.glob(pattern))
+        if not matches:
+            raise InputTextError(f"{pattern}: no {what} matches")
+        files.extend(matches)
+    return files

@@ -43,10 +43,11 @@ flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"], flag_v
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.data.create_pretraining_data import create_pretraining_data, expand_input_patterns
+    from clue_tf.data.create_pretraining_data import create_pretraining_data
+    from clue_tf.io_utils import expand_file_patterns
 
     count = create_pretraining_data(
-        expand_input_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file,
+        expand_file_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file,
         do_lower_case=fv.do_lower_case, do_whole_word_mask=fv.do_whole_word_mask,
         max_seq_length=fv.max_seq_length, max_predictions_per_seq=fv.max_predictions_per_seq,
         random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,

@@ -1,6 +1,5 @@
 """Raw text -> pretraining TFRecords: the library side of `clue-tf create_pretraining_data`."""
 
-import glob
 import logging
 import random
 from typing import Sequence
@@ -11,17 +10,6 @@ from clue_tf.errors import ClueTfError
 from clue_tf.tokenization.vocab import load_vocab
 
 logger = logging.getLogger(__name__)
-
-
-def expand_input_patterns(patterns: str) -> list[str]:
-    """Comma-separated globs -> files, as Google's --input_file; an empty match is an error."""
-    files = []
-    for pattern in patterns.split(","):
-        matches = sorted(glob.glob(pattern))
-        if not matches:
-            raise ClueTfError(f"{pattern}: no input file matches")
-        files.extend(matches)
-    return files
 
 
 def create_pretraining_data(

@@ -10,6 +10,11 @@ from clue_tf.tokenization.encoding import EncodedInput, encode_example, truncate
 from clue_tf.tokenization.full_tokenizer import BasicTokenizer, FullTokenizer, WordpieceTokenizer
 from clue_tf.tokenization.vocab import REQUIRED_TOKENS, Vocab, load_vocab
 
+__all__ = [
+    "BasicTokenizer", "BertTokenizer", "EncodedInput", "FullTokenizer", "REQUIRED_TOKENS", "Vocab",
+    "WordpieceTokenizer", "encode_example", "load_vocab", "truncate_seq_pair",
+]
+
 
 def __getattr__(name):
     # The Keras layer imports TensorFlow; load it only when asked for.

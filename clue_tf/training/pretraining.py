@@ -8,7 +8,6 @@ drawn with stateless ops keyed on the batch number), so a restored run skips to 
 restored step and sees the very batches the interrupted run would have seen.
 """
 
-import glob
 import logging
 import os
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import tensorflow as tf
 
 from clue_tf.data.tfrecords import dynamic_mask, parse_examples
 from clue_tf.errors import ClueTfError
+from clue_tf.io_utils import expand_file_patterns
 from clue_tf.models.bert import BertEncoder
 from clue_tf.models.bert_config import BertConfig
 from clue_tf.models.bert_heads import bert_pretraining_model
@@ -66,20 +66,10 @@ class PretrainingSettings:
     extra: dict = field(default_factory=dict)
 
 
-def input_files(patterns: str) -> list[str]:
-    files = []
-    for pattern in patterns.split(","):
-        matches = sorted(glob.glob(pattern))
-        if not matches:
-            raise ClueTfError(f"{pattern}: no TFRecord file matches")
-        files.extend(matches)
-    return files
-
-
 def make_dataset(s: PretrainingSettings, vocab_size: int, special_ids: list[int], mask_id: int,
                  batch_size: int, training: bool, skip_batches: int = 0) -> tf.data.Dataset:
     """Batches of Google-schema features; deterministic for the seed."""
-    dataset = tf.data.TFRecordDataset(input_files(s.input_file))
+    dataset = tf.data.TFRecordDataset(expand_file_patterns(s.input_file, "TFRecord file"))
     if training:
         dataset = dataset.repeat().shuffle(10000, seed=s.seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=True)

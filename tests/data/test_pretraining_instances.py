@@ -9,7 +9,6 @@ import tensorflow as tf
 from clue_tf.cli import run_command
 from clue_tf.data.pretraining import create_masked_lm_predictions, create_training_instances, read_documents
 from clue_tf.data.tfrecords import dynamic_mask
-from clue_tf.errors import ClueTfError
 from clue_tf.tokenization import load_vocab
 from tests.helpers import PROJECT_ROOT
 
