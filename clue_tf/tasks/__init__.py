@@ -1,0 +1,1 @@
+"""Downstream tasks: the CLUE classification benchmarks."""
