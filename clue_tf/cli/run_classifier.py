@@ -7,7 +7,6 @@ Example:
 
 from absl import flags
 
-from clue_tf.cli.app import not_available
 from clue_tf.cli.common_flags import (
     define_bundle_flags,
     define_tpu_flags,
@@ -26,6 +25,18 @@ flags.DEFINE_string("task_name", None, "The name of the task to train (afqmc, tn
 flags.DEFINE_bool("do_predict", False, "Whether to run the model in inference mode on the test set.",
                   flag_values=FLAGS)
 flags.DEFINE_integer("predict_batch_size", 8, "Total batch size for predict.", flag_values=FLAGS)
+flags.DEFINE_bool("bucket_by_length", True,
+                  "Pad each batch only to its longest example, and group training batches by "
+                  "length (false: pad everything to max_seq_length, as Google's script).",
+                  flag_values=FLAGS)
+flags.DEFINE_bool("submission_zip", False, "Also collect the *_predict.json files into submission.zip.",
+                  flag_values=FLAGS)
+flags.DEFINE_string("train_file", "train.json", "Training file name inside --data_dir.", flag_values=FLAGS)
+flags.DEFINE_string("dev_file", "dev.json", "Dev file name inside --data_dir.", flag_values=FLAGS)
+flags.DEFINE_integer("max_train_examples", None, "Use only the first N training examples.",
+                     flag_values=FLAGS)
+flags.DEFINE_integer("random_seed", 12345, "Seed for initialisation and shuffling.", flag_values=FLAGS)
+flags.mark_flags_as_required(["task_name", "data_dir", "output_dir"], flag_values=FLAGS)
 flags.DEFINE_float("num_train_epochs", 3.0, "Total number of training epochs to perform.",
                    flag_values=FLAGS)
 flags.DEFINE_float("warmup_proportion", 0.1,
@@ -34,4 +45,21 @@ flags.DEFINE_float("warmup_proportion", 0.1,
 
 
 def main(fv: flags.FlagValues) -> int:
-    return not_available("run_classifier")
+    from clue_tf.tasks.classifier import ClassifierSettings, run_classifier
+
+    results = run_classifier(ClassifierSettings(
+        task_name=fv.task_name, data_dir=fv.data_dir, output_dir=fv.output_dir, bundle_dir=fv.bundle_dir,
+        bert_config_file=fv.bert_config_file, vocab_file=fv.vocab_file, init_checkpoint=fv.init_checkpoint,
+        do_lower_case=fv.do_lower_case, max_seq_length=fv.max_seq_length, do_train=fv.do_train,
+        do_eval=fv.do_eval, do_predict=fv.do_predict, train_batch_size=fv.train_batch_size,
+        eval_batch_size=fv.eval_batch_size, predict_batch_size=fv.predict_batch_size,
+        learning_rate=fv.learning_rate, num_train_epochs=fv.num_train_epochs,
+        warmup_proportion=fv.warmup_proportion, strategy="tpu" if fv.use_tpu else fv.strategy,
+        mixed_precision=fv.mixed_precision, bucket_by_length=fv.bucket_by_length,
+        train_file=fv.train_file, dev_file=fv.dev_file, max_train_examples=fv.max_train_examples,
+        submission_zip=fv.submission_zip, seed=fv.random_seed))
+    if "eval" in results:
+        print("eval: " + ", ".join(f"{k} = {v}" for k, v in results["eval"].items()))
+    for path in results.get("predict", []):
+        print(f"wrote {path}")
+    return 0

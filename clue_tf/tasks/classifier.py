@@ -1,0 +1,233 @@
+"""Fine-tuning, evaluating and predicting a CLUE task: the library side of run_classifier.
+
+The model is Google's run_classifier model (pooled output, dropout, `output_weights` /
+`output_bias`) on a bundle's encoder; inputs are Google's `[CLS] a [SEP] b [SEP]`
+features, but batched by length (dynamic padding, training batches bucketed by length)
+instead of padding everything to max_seq_length.
+"""
+
+import json
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle, write_bert_bundle
+from clue_tf.io_utils import atomic_write
+from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
+from clue_tf.tokenization.encoding import encode_example
+from clue_tf.tokenization.full_tokenizer import FullTokenizer
+from clue_tf.training.optimization import make_optimizer
+from clue_tf.training.strategy import make_strategy
+
+logger = logging.getLogger(__name__)
+
+BUCKET_BOUNDARIES = [16, 24, 32, 48, 64, 96]
+
+
+@dataclass
+class ClassifierSettings:
+    """run_classifier's settings; names follow Google's flags."""
+
+    task_name: str
+    data_dir: str
+    output_dir: str
+    bundle_dir: Optional[str] = None
+    bert_config_file: Optional[str] = None
+    vocab_file: Optional[str] = None
+    init_checkpoint: Optional[str] = None
+    do_lower_case: bool = True
+    max_seq_length: int = 128
+    do_train: bool = False
+    do_eval: bool = False
+    do_predict: bool = False
+    train_batch_size: int = 32
+    eval_batch_size: int = 8
+    predict_batch_size: int = 8
+    learning_rate: float = 5e-5
+    num_train_epochs: float = 3.0
+    warmup_proportion: float = 0.1
+    strategy: str = "one_device"
+    mixed_precision: str = "float32"
+    bucket_by_length: bool = True
+    train_file: str = "train.json"
+    dev_file: str = "dev.json"
+    max_train_examples: Optional[int] = None
+    submission_zip: bool = False
+    seed: int = 12345
+
+
+@dataclass
+class Features:
+    """Unpadded Google features of a list of examples (ragged rows)."""
+
+    input_ids: list
+    segment_ids: list
+    labels: np.ndarray
+
+
+def featurize(examples: list[Example], tokenizer: FullTokenizer, task: ClueTask, max_seq_length: int) -> Features:
+    label_ids = {label: i for i, label in enumerate(task.labels)}
+    ids, segments, labels = [], [], []
+    for example in examples:
+        encoded = encode_example(tokenizer, example.text_a, example.text_b, max_seq_length)
+        length = sum(encoded.input_mask)
+        ids.append(encoded.input_ids[:length])
+        segments.append(encoded.segment_ids[:length])
+        labels.append(label_ids[example.label] if example.label is not None else -1)
+    return Features(ids, segments, np.array(labels, np.int32))
+
+
+def make_dataset(features: Features, batch_size: int, training: bool, bucket: bool, seed: int,
+                 max_seq_length: int) -> tf.data.Dataset:
+    """Batches padded to their longest row; training batches also grouped by length."""
+    dataset = tf.data.Dataset.from_tensor_slices((
+        tf.ragged.constant(features.input_ids, dtype=tf.int32),
+        tf.ragged.constant(features.segment_ids, dtype=tf.int32),
+        features.labels,
+    ))
+    if training:
+        dataset = dataset.shuffle(len(features.labels), seed=seed, reshuffle_each_iteration=True)
+
+    def to_inputs(ids, segments, labels):
+        mask = tf.ones_like(ids)
+        return {"token_ids": ids, "segment_ids": segments, "padding_mask": mask}, labels
+
+    dataset = dataset.map(to_inputs)
+    if training and bucket:
+        boundaries = [b for b in BUCKET_BOUNDARIES if b < max_seq_length]
+        dataset = dataset.bucket_by_sequence_length(
+            lambda x, y: tf.shape(x["token_ids"])[0], boundaries, [batch_size] * (len(boundaries) + 1))
+    elif bucket:
+        dataset = dataset.padded_batch(batch_size)
+    else:
+        dataset = dataset.padded_batch(batch_size, padded_shapes=(
+            {k: [max_seq_length] for k in ("token_ids", "segment_ids", "padding_mask")}, []))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+class ClassifierRun:
+    """One task's model, tokenizer and data; train / evaluate / predict write Google's outputs."""
+
+    def __init__(self, s: ClassifierSettings):
+        self.s = s
+        self.task = get_task(s.task_name)
+        keras.utils.set_random_seed(s.seed)
+        keras.mixed_precision.set_global_policy(s.mixed_precision)
+        self.strategy = make_strategy(s.strategy)
+        files = find_bundle_files(s.bundle_dir, s.bert_config_file, s.vocab_file, s.init_checkpoint)
+        with self.strategy.scope():
+            self.bundle = load_bert_bundle(files, heads="classifier", num_labels=len(self.task.labels))
+        self.model = self.bundle.model
+        self.tokenizer = FullTokenizer(self.bundle.vocab, do_lower_case=s.do_lower_case)
+        os.makedirs(s.output_dir, exist_ok=True)
+
+    def _features(self, file_name: str, labelled: bool, limit: Optional[int] = None):
+        examples = read_examples(self.task, os.path.join(self.s.data_dir, file_name), labelled)
+        examples = examples[:limit] if limit else examples
+        return examples, featurize(examples, self.tokenizer, self.task, self.s.max_seq_length)
+
+    def train(self) -> dict:
+        s = self.s
+        _, train = self._features(s.train_file, True, s.max_train_examples)
+        _, dev = self._features(s.dev_file, True)
+        steps_per_epoch = max(1, len(train.labels) // s.train_batch_size)
+        total = max(1, int(steps_per_epoch * s.num_train_epochs))
+        train_data = make_dataset(train, s.train_batch_size, True, s.bucket_by_length, s.seed, s.max_seq_length)
+        dev_data = make_dataset(dev, s.eval_batch_size, False, s.bucket_by_length, s.seed, s.max_seq_length)
+        with self.strategy.scope():
+            self.model.compile(
+                optimizer=make_optimizer("adamw", s.learning_rate, total, int(total * s.warmup_proportion)),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        best_weights = os.path.join(s.output_dir, "best.weights.h5")
+        history = self.model.fit(
+            train_data.repeat(), epochs=max(1, int(np.ceil(s.num_train_epochs))),
+            steps_per_epoch=min(steps_per_epoch, total), validation_data=dev_data,
+            callbacks=[
+                keras.callbacks.ModelCheckpoint(best_weights, monitor="val_accuracy", mode="max",
+                                                save_best_only=True, save_weights_only=True),
+                keras.callbacks.TensorBoard(os.path.join(s.output_dir, "logs")),
+            ], verbose=2, shuffle=False)  # the dataset shuffles itself
+        self.model.load_weights(best_weights)  # CLUE's advice: keep the best dev epoch
+        write_bert_bundle(os.path.join(s.output_dir, "best_bundle"), self.model, self.bundle.config,
+                          self.bundle.files.vocab_file)
+        return {k: [float(v) for v in values] for k, values in history.history.items()}
+
+    def evaluate(self) -> dict:
+        s = self.s
+        _, dev = self._features(s.dev_file, True)
+        probabilities = self._probabilities(dev, s.eval_batch_size)
+        predictions = probabilities.argmax(-1)
+        logp = np.log(np.maximum(probabilities[np.arange(len(dev.labels)), dev.labels], 1e-12))
+        results = {"eval_accuracy": float((predictions == dev.labels).mean()),
+                   "eval_loss": float(-logp.mean()), "eval_examples": int(len(dev.labels))}
+        with atomic_write(os.path.join(s.output_dir, "eval_results.txt")) as f:
+            for key in sorted(results):
+                f.write(f"{key} = {results[key]}\n")
+        with atomic_write(os.path.join(s.output_dir, "eval_results.json")) as f:
+            json.dump(results, f, indent=2)
+        return results
+
+    def predict(self) -> list[str]:
+        """Writes test_results.tsv and the CLUE submission file(s); returns their paths."""
+        s = self.s
+        written = []
+        descriptions = label_descriptions(self.task, s.data_dir) if self.task.label_desc_field else {}
+        for test_file, submission in self.task.test_files.items():
+            path = os.path.join(s.data_dir, test_file)
+            if submission is None:
+                submission = self.task.submission_file
+            if not os.path.exists(path):
+                if test_file == "test.json":
+                    raise FileNotFoundError(f"{path}: file not found")
+                continue
+            examples, features = self._features(test_file, labelled=False)
+            probabilities = self._probabilities(features, s.predict_batch_size)
+            tsv_name = "test_results.tsv" if test_file == "test.json" else f"test_results_{test_file[:-5]}.tsv"
+            with atomic_write(os.path.join(s.output_dir, tsv_name)) as f:
+                for row in probabilities:
+                    f.write("\t".join(str(float(p)) for p in row) + "\n")
+            with atomic_write(os.path.join(s.output_dir, submission)) as f:
+                for example, row in zip(examples, probabilities):
+                    label = self.task.labels[int(row.argmax())]
+                    record = {"id": example.guid, "label": label}
+                    if self.task.label_desc_field:
+                        record[self.task.label_desc_field] = descriptions.get(label, "")
+                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written.append(os.path.join(s.output_dir, submission))
+        if s.submission_zip:
+            written.append(zip_submissions(s.output_dir))
+        return written
+
+    def _probabilities(self, features: Features, batch_size: int) -> np.ndarray:
+        data = make_dataset(features, batch_size, False, self.s.bucket_by_length, self.s.seed, self.s.max_seq_length)
+        logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
+        return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+
+
+def zip_submissions(output_dir: str, name: str = "submission.zip") -> str:
+    """All *_predict.json files of `output_dir` in one zip (written atomically)."""
+    files = sorted(f for f in os.listdir(output_dir) if f.endswith("_predict.json"))
+    path = os.path.join(output_dir, name)
+    with atomic_write(path, "wb") as raw:
+        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file_name in files:
+                archive.write(os.path.join(output_dir, file_name), file_name)
+    return path
+
+
+def run_classifier(s: ClassifierSettings) -> dict:
+    run = ClassifierRun(s)
+    results = {}
+    if s.do_train:
+        results["train"] = run.train()
+    if s.do_eval:
+        results["eval"] = run.evaluate()
+    if s.do_predict:
+        results["predict"] = run.predict()
+    return results
