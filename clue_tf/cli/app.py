@@ -97,11 +97,3 @@ def run(name: str, module: types.ModuleType, argv: Optional[Sequence[str]] = Non
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
-
-
-def not_available(name: str) -> int:
-    """For a command whose flags exist but whose work this release does not do yet."""
-    from clue_tf import __version__
-    from clue_tf.errors import ClueTfError
-
-    raise ClueTfError(f"'{name}' is not implemented in clue-tf {__version__}; its flags are parsed only")

@@ -37,14 +37,15 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def make_optimizer(name: str, learning_rate: float, total_steps: int, warmup_steps: int,
-                   weight_decay: float = 0.01) -> keras.optimizers.Optimizer:
+                   weight_decay: float = 0.01, global_clipnorm=None) -> keras.optimizers.Optimizer:
+    """`global_clipnorm` is exact on one replica only (see the module note)."""
     schedule = WarmupLinearDecay(learning_rate, total_steps, warmup_steps)
     if name == "adamw":
         optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, beta_1=0.9, beta_2=0.999,
-                                           epsilon=1e-6)
+                                           epsilon=1e-6, global_clipnorm=global_clipnorm)
     elif name == "lamb":
         optimizer = keras.optimizers.Lamb(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-6,
-                                          weight_decay=weight_decay)
+                                          weight_decay=weight_decay, global_clipnorm=global_clipnorm)
     else:
         raise ValueError(f"optimizer must be adamw or lamb, got {name!r}")
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)

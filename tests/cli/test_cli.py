@@ -52,7 +52,8 @@ def test_google_boolean_syntax_is_accepted():
 
     fv = run_classifier.FLAGS
     fv.unparse_flags()
-    fv(["prog", "--do_train=true", "--nodo_eval", "--do_predict", "--max_seq_length=64"])
+    fv(["prog", "--task_name=tnews", "--data_dir=d", "--output_dir=o",
+        "--do_train=true", "--nodo_eval", "--do_predict", "--max_seq_length=64"])
     assert (fv.do_train, fv.do_eval, fv.do_predict, fv.max_seq_length) == (True, False, True, 64)
     fv.unparse_flags()
 
@@ -63,7 +64,8 @@ def test_bundle_dir_stands_for_the_three_files_and_explicit_flags_win():
 
     fv = run_classifier.FLAGS
     fv.unparse_flags()
-    fv(["prog", "--bundle_dir=/models/tiny", "--vocab_file=/other/vocab.txt"])
+    fv(["prog", "--task_name=tnews", "--data_dir=d", "--output_dir=o",
+        "--bundle_dir=/models/tiny", "--vocab_file=/other/vocab.txt"])
     paths = resolve_bundle(fv)
     assert paths.bert_config_file == "/models/tiny/bert_config.json"
     assert paths.init_checkpoint == "/models/tiny/bert_model.ckpt"
@@ -141,7 +143,7 @@ def test_shipped_sample_vocab_covers_the_sample_text():
         assert "[UNK]" not in tokenizer.tokenize(line), line
 
 
-def test_not_yet_implemented_command_says_so_in_one_line(capsys):
-    assert run_command("run_classifier", ["--do_train=true"]) == 1
+def test_missing_required_flags_are_named(capsys):
+    assert run_command("run_classifier", ["--do_train=true"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not implemented" in err
+    assert "--task_name" in err and "--data_dir" in err and "--output_dir" in err
