@@ -8,7 +8,7 @@ those of CLUE's own baselines, checked against `labels.json` when the folder has
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 from clue_tf.errors import ClueTfError
 from clue_tf.io_utils import read_lines
@@ -58,15 +58,8 @@ def get_task(name: str) -> ClueTask:
     return TASKS[key]
 
 
-def read_examples(task: ClueTask, path: str, labelled: bool = True) -> list[Example]:
-    """Examples of one file; `labelled=False` for test files (which carry `id`).
-
-    Lines whose label is the task's `skip_label` are left out, and their number logged.
-    """
-    if not os.path.exists(path):
-        raise TaskDataError(f"{path}: file not found")
-    examples, skipped = [], 0
-    known = set(task.labels)
+def json_records(path: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-empty line of a JSON-lines file."""
     for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
@@ -76,6 +69,19 @@ def read_examples(task: ClueTask, path: str, labelled: bool = True) -> list[Exam
             raise TaskDataError(f"{path}:{number}: not a JSON object ({e.msg})") from None
         if not isinstance(record, dict):
             raise TaskDataError(f"{path}:{number}: not a JSON object")
+        yield number, record
+
+
+def read_examples(task: ClueTask, path: str, labelled: bool = True) -> list[Example]:
+    """Examples of one file; `labelled=False` for test files (which carry `id`).
+
+    Lines whose label is the task's `skip_label` are left out, and their number logged.
+    """
+    if not os.path.exists(path):
+        raise TaskDataError(f"{path}: file not found")
+    examples, skipped = [], 0
+    known = set(task.labels)
+    for number, record in json_records(path):
         missing = [f for f in task.text_fields if f not in record]
         if labelled:
             missing += [] if "label" in record else ["label"]
@@ -104,13 +110,9 @@ def label_descriptions(task: ClueTask, data_dir: str) -> dict[str, str]:
     if not os.path.exists(path):
         return {}
     descriptions = {}
-    for number, line in enumerate(read_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise TaskDataError(f"{path}:{number}: not a JSON object ({e.msg})") from None
+    for number, record in json_records(path):
+        if "label" not in record:
+            raise TaskDataError(f"{path}:{number}: missing field(s) label")
         descriptions[str(record["label"])] = record.get("label_desc", record.get("label_des", ""))
     if set(descriptions) != set(task.labels):
         extra, missing = set(descriptions) - set(task.labels), set(task.labels) - set(descriptions)
