@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/ensure_env.sh
 OUT="${1:-output/sample}"
-rm -rf "$OUT"
+rm -rf "$OUT/pretrain"  # start pretraining afresh instead of resuming a finished run
 mkdir -p "$OUT"
 clue-tf --version
 

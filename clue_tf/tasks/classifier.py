@@ -111,6 +111,24 @@ def make_dataset(features: Features, batch_size: int, training: bool, bucket: bo
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
+class BestWeights(keras.callbacks.Callback):
+    """Saves the weights after each epoch whose dev accuracy is the best so far, atomically
+    (Keras's ModelCheckpoint writes in place, so an interrupt could corrupt the best file)."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+        self.best = -1.0
+
+    def on_epoch_end(self, epoch, logs=None):
+        accuracy = (logs or {}).get("val_accuracy", -1.0)
+        if accuracy > self.best:
+            self.best = accuracy
+            tmp = self.path[: -len(".weights.h5")] + ".tmp.weights.h5"
+            self.model.save_weights(tmp)
+            os.replace(tmp, self.path)
+
+
 class ClassifierRun:
     """One task's model, tokenizer and data; train / evaluate / predict write Google's outputs."""
 
@@ -155,8 +173,7 @@ class ClassifierRun:
             train_data.repeat(), epochs=max(1, int(np.ceil(s.num_train_epochs))),
             steps_per_epoch=min(steps_per_epoch, total), validation_data=dev_data,
             callbacks=[
-                keras.callbacks.ModelCheckpoint(best_weights, monitor="val_accuracy", mode="max",
-                                                save_best_only=True, save_weights_only=True),
+                BestWeights(best_weights),
                 keras.callbacks.TensorBoard(os.path.join(s.output_dir, "logs")),
             ], verbose=2, shuffle=False)  # the dataset shuffles itself
         self.model.load_weights(best_weights)  # CLUE's advice: keep the best dev epoch

@@ -10,7 +10,7 @@ restored step and sees the very batches the interrupted run would have seen.
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import keras
@@ -63,7 +63,6 @@ class PretrainingSettings:
     seed: int = 12345
     deterministic: bool = False
     export_bundle: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 def make_dataset(s: PretrainingSettings, vocab_size: int, special_ids: list[int], mask_id: int,
