@@ -3,6 +3,7 @@
 import contextlib
 import glob
 import os
+import shutil
 import tempfile
 from typing import IO, Iterator
 
@@ -32,6 +33,31 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8") -> Iterato
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_path)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str) -> Iterator[str]:
+    """Yields a temporary folder beside `path` that replaces `path` when the block succeeds.
+
+    An interrupted or failing write leaves any earlier folder at `path` untouched.
+    """
+    target = os.path.abspath(path)
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    tmp_dir = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", dir=parent)
+    try:
+        yield tmp_dir
+        if os.path.exists(target):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old.", dir=parent)
+            os.rmdir(old)
+            os.rename(target, old)
+            os.rename(tmp_dir, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp_dir, target)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
 
 

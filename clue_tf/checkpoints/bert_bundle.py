@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
@@ -19,6 +18,7 @@ from clue_tf.checkpoints.bundle import (
     LoadReport, load_weights, open_checkpoint, resolve_checkpoint_prefix, write_checkpoint,
 )
 from clue_tf.errors import CheckpointError, VocabError
+from clue_tf.io_utils import atomic_directory
 from clue_tf.models.bert_config import BertConfig
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
@@ -154,29 +154,10 @@ def write_bert_bundle(out_dir: str, model, config: BertConfig, vocab_file: str) 
     """
     mappings = (bert_names.encoder_mappings(config.num_hidden_layers) + bert_names.masked_lm_mappings()
                 + bert_names.next_sentence_mappings() + bert_names.classifier_mappings())
-    out_dir = os.path.abspath(out_dir)
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp_dir = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.", dir=parent)
-    try:
+    with atomic_directory(out_dir) as tmp_dir:
         write_checkpoint(model, os.path.join(tmp_dir, CHECKPOINT_NAME), mappings)
         with open(os.path.join(tmp_dir, CONFIG_NAME), "w", encoding="utf-8") as f:
             json.dump(config.to_dict(), f, indent=2, ensure_ascii=False)
             f.write("\n")
         shutil.copyfile(vocab_file, os.path.join(tmp_dir, VOCAB_NAME))
-        _replace_dir(tmp_dir, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
 
-
-def _replace_dir(new_dir: str, target: str) -> None:
-    """Puts `new_dir` at `target`; an existing `target` is moved aside first, then removed."""
-    if os.path.exists(target):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old.", dir=os.path.dirname(target))
-        os.rmdir(old)
-        os.rename(target, old)
-        os.rename(new_dir, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new_dir, target)
