@@ -14,6 +14,7 @@ COMMANDS = {
     "extract_features": "write contextual embeddings as Google's JSON lines",
     "tokenize": "tokenize a text file exactly as Google's FullTokenizer",
     "fill_mask": "predict the tokens behind [MASK] with a bundle's MLM head",
+    "text2text": "generate text with a Chinese T5 v1.1 or Pegasus model",
     "convert": "convert between original bundles, Keras weights and keras-hub presets",
     "build_vocab": "learn a WordPiece vocab.txt from a corpus",
 }

@@ -1,0 +1,85 @@
+"""`clue-tf text2text` on an HF-saved T5: the text HF's greedy generation decodes to."""
+
+import numpy as np
+import pytest
+
+from clue_tf.cli import run_command
+from clue_tf.tokenization.full_tokenizer import FullTokenizer
+from clue_tf.tokenization.vocab import load_vocab
+from tests.seq2seq import hf_models
+
+
+@pytest.fixture(scope="module")
+def t5_dir(tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("t5_cli")
+    vocab_size = len(hf_models.write_vocab(model_dir / "vocab.txt"))
+    return model_dir, hf_models.hf_t5(model_dir, vocab_size)
+
+
+def hf_text(reference, vocab, text: str, max_length: int, num_beams: int = 1) -> str:
+    """HF generation on Google-tokenized input, decoded as HF's pipeline shows it."""
+    import torch
+
+    tokenizer = FullTokenizer(vocab, keep_special_tokens=True)
+    ids = [101, *tokenizer.convert_tokens_to_ids(tokenizer.tokenize(text)), 102]
+    with torch.no_grad():
+        out = reference.generate(input_ids=torch.tensor([ids]), max_length=max_length, do_sample=False,
+                                 num_beams=num_beams, decoder_start_token_id=101, eos_token_id=102,
+                                 pad_token_id=0)[0].tolist()
+    tokens = [vocab.lines[i] for i in out if vocab.lines[i] not in ("[CLS]", "[SEP]", "[PAD]")]
+    return " ".join(tokens)
+
+
+def test_text2text_prints_hf_greedy_output(t5_dir, capsys):
+    model_dir, reference = t5_dir
+    text = "中国的首都是extra0京"
+    assert run_command("text2text", [f"--model_dir={model_dir}", f"--text={text}", "--max_length=12"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == hf_text(reference, load_vocab(str(model_dir / "vocab.txt")), text, 12)
+    assert len(printed.split()) >= 3
+
+
+def test_text2text_batch_file_with_beams(t5_dir, tmp_path):
+    model_dir, _ = t5_dir
+    source = tmp_path / "in.txt"
+    source.write_text("北京天气很好\n我们在学习extra0\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    args = [f"--model_dir={model_dir}", f"--input_file={source}", f"--output_file={out}", "--max_length=8"]
+    assert run_command("text2text", args + ["--num_beams=3"]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and all(1 <= len(line.split()) <= 7 for line in lines)
+
+
+def test_missing_weight_is_named(t5_dir, tmp_path, capsys):
+    from safetensors.numpy import load_file, save_file
+
+    model_dir, _ = t5_dir
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "vocab.txt"):
+        (broken / name).write_bytes((model_dir / name).read_bytes())
+    state = load_file(str(model_dir / "model.safetensors"))
+    del state["decoder.final_layer_norm.weight"]
+    save_file(state, str(broken / "model.safetensors"), metadata={"format": "pt"})
+    assert run_command("text2text", [f"--model_dir={broken}", "--text=北京"]) != 0
+    assert "decoder.final_layer_norm.weight is missing" in capsys.readouterr().err
+
+
+def test_wrong_shape_and_truncated_file_are_named(t5_dir, tmp_path, capsys):
+    from safetensors.numpy import load_file, save_file
+
+    model_dir, _ = t5_dir
+    state = load_file(str(model_dir / "model.safetensors"))
+    for case, mutate in (("shape", lambda d: save_file({**state, "shared.weight": np.zeros((3, 3), np.float32)},
+                                                        str(d / "model.safetensors"), metadata={"format": "pt"})),
+                         ("truncated", lambda d: (d / "model.safetensors").write_bytes(
+                             (model_dir / "model.safetensors").read_bytes()[:5000]))):
+        broken = tmp_path / case
+        broken.mkdir()
+        for name in ("config.json", "vocab.txt"):
+            (broken / name).write_bytes((model_dir / name).read_bytes())
+        mutate(broken)
+        assert run_command("text2text", [f"--model_dir={broken}", "--text=北京"]) != 0
+        err = capsys.readouterr().err
+        assert str(broken / "model.safetensors") in err
+        assert ("shared.weight has shape [3, 3]" in err) if case == "shape" else ("truncated" in err)
