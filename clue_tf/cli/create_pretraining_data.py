@@ -1,6 +1,7 @@
 r"""Create masked-LM/next-sentence TFRecords from raw text (Google's feature schema).
 
-Input: one sentence per line, a blank line between documents. Example:
+Input: one sentence per line, a blank line between documents. --model_family=t5 writes
+span-corruption records, --model_family=pegasus gap-sentence records. Example:
   clue-tf create_pretraining_data --input_file=corpus.txt --output_file=out.tfrecord \
     --vocab_file=vocab.txt --max_seq_length=128 --max_predictions_per_seq=20
 """
@@ -39,13 +40,34 @@ flags.DEFINE_bool("nsp", True,
 flags.DEFINE_bool("dynamic_masking", False,
                   "Write unmasked records; run_pretraining --dynamic_masking draws masks each epoch.",
                   flag_values=FLAGS)
+flags.DEFINE_enum("model_family", "bert", ["bert", "t5", "pegasus"],
+                  "bert: masked LM (+NSP); t5: span corruption; pegasus: gap-sentence generation.",
+                  flag_values=FLAGS)
+flags.DEFINE_integer("max_target_length", 64, "t5/pegasus: record length of the target.",
+                     flag_values=FLAGS)
+flags.DEFINE_enum("span_selection", "uer", ["uer", "google"],
+                  "t5: UER's geometric spans (p=0.3, max 5) or Google's random_spans_noise_mask "
+                  "(mean span 3); --masked_lm_prob is the noise density.", flag_values=FLAGS)
+flags.DEFINE_float("gap_sentence_ratio", 0.3, "pegasus: share of sentences moved to the target.",
+                   flag_values=FLAGS)
+flags.DEFINE_enum("gap_sentence_selection", "lead", ["lead", "random"],
+                  "pegasus: the leading sentences, or random ones (never the last).", flag_values=FLAGS)
 flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.data.create_pretraining_data import create_pretraining_data
+    from clue_tf.data.create_pretraining_data import create_pretraining_data, create_seq2seq_pretraining_data
     from clue_tf.io_utils import expand_file_patterns
 
+    if fv.model_family != "bert":
+        count = create_seq2seq_pretraining_data(
+            expand_file_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file, fv.model_family,
+            do_lower_case=fv.do_lower_case, max_seq_length=fv.max_seq_length,
+            max_target_length=fv.max_target_length, random_seed=fv.random_seed,
+            dupe_factor=fv.dupe_factor, noise_density=fv.masked_lm_prob, span_selection=fv.span_selection,
+            gap_sentence_ratio=fv.gap_sentence_ratio, gap_sentence_selection=fv.gap_sentence_selection)
+        print(f"wrote {count} {fv.model_family} instances -> {fv.output_file}")
+        return 0
     count = create_pretraining_data(
         expand_file_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file,
         do_lower_case=fv.do_lower_case, do_whole_word_mask=fv.do_whole_word_mask,

@@ -29,3 +29,31 @@ def create_pretraining_data(
         max_predictions_per_seq, whole_word_mask=do_whole_word_mask, next_sentence=next_sentence,
         masked=masked)
     return write_instances(instances, vocab, output_files, max_seq_length, max_predictions_per_seq)
+
+
+def create_seq2seq_pretraining_data(
+    input_files: Sequence[str], output_files: Sequence[str], vocab_file: str, model_family: str,
+    do_lower_case: bool = True, max_seq_length: int = 512, max_target_length: int = 256,
+    random_seed: int = 12345, dupe_factor: int = 1, noise_density: float = 0.15,
+    span_selection: str = "uer", gap_sentence_ratio: float = 0.3, gap_sentence_selection: str = "lead",
+) -> int:
+    """T5 span-corruption or Pegasus gap-sentence records from raw text; returns the count."""
+    from clue_tf.data import seq2seq_pretraining as s2s
+    from clue_tf.data.tfrecords import write_examples
+
+    vocab = load_vocab(vocab_file)
+    documents = [[sentence.tokens for sentence in document]
+                 for document in read_documents(input_files, vocab, do_lower_case)]
+    if not documents:
+        raise ClueTfError(f"{', '.join(input_files)}: no text (every line is empty)")
+    rng = random.Random(random_seed)
+    if model_family == "t5":
+        instances = s2s.span_corruption_instances(documents, vocab, max_seq_length, rng, dupe_factor,
+                                                  span_selection, noise_density)
+    elif model_family == "pegasus":
+        instances = s2s.gap_sentence_instances(documents, max_seq_length, max_target_length, rng,
+                                               gap_sentence_ratio, gap_sentence_selection, dupe_factor)
+    else:
+        raise ClueTfError(f"--model_family must be bert, t5 or pegasus, got {model_family!r}")
+    return write_examples((s2s.instance_to_example(i, vocab, max_seq_length, max_target_length)
+                           for i in instances), output_files)

@@ -6,7 +6,7 @@ run_pretraining.py, so records made by either side are read by the other.
 
 import os
 import tempfile
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import tensorflow as tf
 
@@ -52,9 +52,16 @@ def instance_to_example(instance: TrainingInstance, vocab: Vocab, max_seq_length
 
 def write_instances(instances: Sequence[TrainingInstance], vocab: Vocab, output_files: Sequence[str],
                     max_seq_length: int, max_predictions_per_seq: int) -> int:
-    """Writes instances round-robin over `output_files`; all files appear only when all
-    are complete (each is written beside its target, then renamed)."""
+    """Writes masked-LM instances round-robin over `output_files`, atomically."""
+    return write_examples((instance_to_example(i, vocab, max_seq_length, max_predictions_per_seq)
+                           for i in instances), output_files)
+
+
+def write_examples(examples: Iterable[tf.train.Example], output_files: Sequence[str]) -> int:
+    """Writes examples round-robin over `output_files`; all files appear only when all
+    are complete (each is written beside its target, then renamed). Returns the count."""
     temporary = []
+    count = 0
     try:
         for path in output_files:
             directory = os.path.dirname(os.path.abspath(path))
@@ -63,9 +70,8 @@ def write_instances(instances: Sequence[TrainingInstance], vocab: Vocab, output_
             os.close(fd)
             temporary.append(tmp)
         writers = [tf.io.TFRecordWriter(tmp) for tmp in temporary]
-        for index, instance in enumerate(instances):
-            example = instance_to_example(instance, vocab, max_seq_length, max_predictions_per_seq)
-            writers[index % len(writers)].write(example.SerializeToString())
+        for count, example in enumerate(examples, start=1):
+            writers[(count - 1) % len(writers)].write(example.SerializeToString())
         for writer in writers:
             writer.close()
         for tmp, path in zip(temporary, output_files):
@@ -74,7 +80,7 @@ def write_instances(instances: Sequence[TrainingInstance], vocab: Vocab, output_
         for tmp in temporary:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    return len(instances)
+    return count
 
 
 def parse_examples(records: tf.Tensor, max_seq_length: int, max_predictions_per_seq: int) -> dict:
