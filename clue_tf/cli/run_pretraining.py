@@ -1,8 +1,11 @@
-r"""Pretrain a BERT-family model (masked LM, optional NSP) from TFRecords under a tf.distribute strategy.
+r"""Pretrain from TFRecords under a tf.distribute strategy: BERT (masked LM, optional NSP),
+or with --model_family=t5|pegasus an encoder-decoder on span-corruption / gap-sentence records.
 
-Example:
+Examples:
   clue-tf run_pretraining --input_file=sample.tfrecord --output_dir=out \
     --bert_config_file=bert_config.json --do_train=true --num_train_steps=1000
+  clue-tf run_pretraining --model_family=t5 --input_file=t5.tfrecord --output_dir=out \
+    --bert_config_file=t5_config.json --vocab_file=vocab.txt --max_seq_length=128 --max_target_length=64
 """
 
 from absl import flags
@@ -34,23 +37,38 @@ flags.DEFINE_integer("random_seed", 12345, "Seed for initialisation, shuffling a
                      flag_values=FLAGS)
 flags.DEFINE_bool("deterministic", False, "Turn on TensorFlow's deterministic ops (exact resume).",
                   flag_values=FLAGS)
+flags.DEFINE_enum("model_family", "bert", ["bert", "t5", "pegasus"],
+                  "bert: masked LM (+NSP); t5 / pegasus: seq2seq records from create_pretraining_data "
+                  "--model_family; --bert_config_file is then an HF config.json and --bundle_dir / "
+                  "--init_checkpoint an HF model folder.", flag_values=FLAGS)
+flags.DEFINE_integer("max_target_length", 64, "t5/pegasus: target length of the records.",
+                     flag_values=FLAGS)
 flags.mark_flags_as_required(["input_file", "output_dir"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
+    import os
+
     from clue_tf.cli.common_flags import resolve_bundle
     from clue_tf.errors import ClueTfError
     from clue_tf.training.pretraining import PretrainingSettings, run_pretraining
 
-    paths = resolve_bundle(fv)
-    if not paths.bert_config_file:
+    if fv.model_family == "bert":
+        paths = resolve_bundle(fv)
+        config_file, vocab_file = paths.bert_config_file, paths.vocab_file
+        init_checkpoint = fv.init_checkpoint  # --bundle_dir alone means: start from that bundle
+        if not init_checkpoint and fv.bundle_dir:
+            init_checkpoint = paths.init_checkpoint
+    else:  # an HF-layout model folder: config.json, vocab.txt, weights
+        folder = fv.bundle_dir
+        config_file = fv.bert_config_file or (os.path.join(folder, "config.json") if folder else None)
+        vocab_file = fv.vocab_file or (os.path.join(folder, "vocab.txt") if folder else None)
+        init_checkpoint = fv.init_checkpoint or folder
+    if not config_file:
         raise ClueTfError("give --bert_config_file or --bundle_dir")
-    init_checkpoint = fv.init_checkpoint  # --bundle_dir alone means: start from that bundle
-    if not init_checkpoint and fv.bundle_dir:
-        init_checkpoint = paths.init_checkpoint
     results = run_pretraining(PretrainingSettings(
-        input_file=fv.input_file, output_dir=fv.output_dir, bert_config_file=paths.bert_config_file,
-        vocab_file=paths.vocab_file, init_checkpoint=init_checkpoint, max_seq_length=fv.max_seq_length,
+        input_file=fv.input_file, output_dir=fv.output_dir, bert_config_file=config_file,
+        vocab_file=vocab_file, init_checkpoint=init_checkpoint, max_seq_length=fv.max_seq_length,
         max_predictions_per_seq=fv.max_predictions_per_seq, train_batch_size=fv.train_batch_size,
         eval_batch_size=fv.eval_batch_size, learning_rate=fv.learning_rate,
         num_train_steps=fv.num_train_steps, num_warmup_steps=fv.num_warmup_steps,
@@ -59,7 +77,8 @@ def main(fv: flags.FlagValues) -> int:
         do_eval=fv.do_eval, strategy=fv.strategy, use_tpu=fv.use_tpu, tpu_name=fv.tpu_name,
         tpu_zone=fv.tpu_zone, gcp_project=fv.gcp_project, optimizer=fv.optimizer,
         mixed_precision=fv.mixed_precision, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
-        seed=fv.random_seed, deterministic=fv.deterministic))
+        seed=fv.random_seed, deterministic=fv.deterministic, model_family=fv.model_family,
+        max_target_length=fv.max_target_length))
     for name in ("train", "eval"):
         if name in results:
             print(f"{name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in results[name].items()))

@@ -1,9 +1,10 @@
-"""Masked-LM (+ next-sentence) pretraining under any tf.distribute strategy, with exact resume.
+"""Pretraining (BERT masked LM + NSP, T5 span corruption, Pegasus GSG) under any
+tf.distribute strategy, with exact resume.
 
 The loop is a `tf.function` around `strategy.run`, the same for one device, mirrored
 GPUs, multi-worker and TPU (Keras 3's `fit` on TPU with the TF backend has open issues,
 keras-team/keras#18422 and #19448). Losses and metrics are Google's run_pretraining.py
-ones. Resume is exact: the input stream is a deterministic function of the seed (masks
+ones (see `objectives.py`). Resume is exact: the input stream is a deterministic function of the seed (masks
 drawn with stateless ops keyed on the batch number), so a restored run skips to the
 restored step and sees the very batches the interrupted run would have seen.
 """
@@ -17,12 +18,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from clue_tf.data.tfrecords import dynamic_mask, parse_examples
 from clue_tf.errors import ClueTfError
 from clue_tf.io_utils import expand_file_patterns
-from clue_tf.models.bert import BertEncoder
-from clue_tf.models.bert_config import BertConfig
-from clue_tf.models.bert_heads import bert_pretraining_model
+from clue_tf.training.objectives import export_path, make_objective
 from clue_tf.training.optimization import clip_global_gradient, make_optimizer
 from clue_tf.training.strategy import make_strategy
 
@@ -63,51 +61,18 @@ class PretrainingSettings:
     seed: int = 12345
     deterministic: bool = False
     export_bundle: bool = True
+    model_family: str = "bert"  # bert | t5 | pegasus (bert_config_file is then an HF config.json)
+    max_target_length: int = 64
 
 
-def make_dataset(s: PretrainingSettings, vocab_size: int, special_ids: list[int], mask_id: int,
-                 batch_size: int, training: bool, skip_batches: int = 0) -> tf.data.Dataset:
-    """Batches of Google-schema features; deterministic for the seed."""
+def make_dataset(s: PretrainingSettings, objective, batch_size: int, training: bool,
+                 skip_batches: int = 0) -> tf.data.Dataset:
+    """Batches of parsed records; deterministic for the seed."""
     dataset = tf.data.TFRecordDataset(expand_file_patterns(s.input_file, "TFRecord file"))
     if training:
         dataset = dataset.repeat().shuffle(10000, seed=s.seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=True)
-    dataset = dataset.map(lambda r: parse_examples(r, s.max_seq_length, s.max_predictions_per_seq))
-    if s.dynamic_masking:
-        dataset = dataset.enumerate().map(lambda i, f: dynamic_mask(
-            f, vocab_size, mask_id, special_ids, s.max_predictions_per_seq,
-            seed=tf.stack([tf.constant(s.seed, tf.int64), i])))
+    dataset = objective.parse(dataset.batch(batch_size, drop_remainder=True))
     return dataset.skip(skip_batches).prefetch(tf.data.AUTOTUNE)
-
-
-def model_inputs(features: dict) -> dict:
-    return {"token_ids": features["input_ids"], "segment_ids": features["segment_ids"],
-            "padding_mask": features["input_mask"], "masked_lm_positions": features["masked_lm_positions"]}
-
-
-def pretraining_losses(outputs: dict, features: dict, global_batch_size: int, global_mlm_weight) -> dict:
-    """Google's losses as per-replica shares of the global batch's losses (they sum to it)."""
-    logits = tf.cast(outputs["masked_lm_logits"], tf.float32)
-    labels = features["masked_lm_ids"]
-    weights = features["masked_lm_weights"]
-    per_token = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-    mlm_loss = tf.reduce_sum(per_token * weights) / (global_mlm_weight + 1e-5)
-    correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=labels.dtype), labels), tf.float32)
-    result = {"masked_lm_loss": mlm_loss,
-              "masked_lm_accuracy": tf.math.divide_no_nan(tf.reduce_sum(correct * weights), global_mlm_weight)}
-    loss = mlm_loss
-    if "next_sentence_logits" in outputs:
-        nsp_logits = tf.cast(outputs["next_sentence_logits"], tf.float32)
-        nsp_labels = features["next_sentence_labels"][:, 0]
-        nsp_loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(
-            nsp_labels, nsp_logits, from_logits=True)) / global_batch_size
-        nsp_correct = tf.cast(tf.equal(tf.argmax(nsp_logits, -1, output_type=nsp_labels.dtype), nsp_labels),
-                              tf.float32)
-        result.update(next_sentence_loss=nsp_loss,
-                      next_sentence_accuracy=tf.reduce_sum(nsp_correct) / global_batch_size)
-        loss += nsp_loss
-    result["loss"] = loss
-    return result
 
 
 class Pretrainer:
@@ -126,27 +91,18 @@ class Pretrainer:
         keras.utils.set_random_seed(s.seed)
         keras.mixed_precision.set_global_policy(s.mixed_precision)
         self.strategy = make_strategy(s.strategy, s.tpu_name, s.tpu_zone, s.gcp_project, s.use_tpu)
-        self.config = BertConfig.from_json_file(s.bert_config_file)
         self.vocab = load_vocab(s.vocab_file) if s.vocab_file else None
-        if self.vocab is not None and len(self.vocab) != self.config.vocab_size:
+        self.objective = make_objective(s, self.vocab)
+        if self.vocab is not None and len(self.vocab) != self.objective.vocab_size:
             raise ClueTfError(f"{s.vocab_file}: {len(self.vocab)} lines, but {s.bert_config_file} "
-                              f"has vocab_size {self.config.vocab_size}")
-        ids = self.vocab.ids if self.vocab else {}
-        self.mask_id = ids.get("[MASK]", 103)
-        self.special_ids = [ids.get(t, d) for t, d in (("[CLS]", 101), ("[SEP]", 102), ("[PAD]", 0))]
+                              f"has vocab_size {self.objective.vocab_size}")
         with self.strategy.scope():
-            self.model = bert_pretraining_model(BertEncoder.from_bert_config(self.config), next_sentence=s.nsp)
+            self.model = self.objective.build_model()
             self.optimizer = make_optimizer(s.optimizer, s.learning_rate, s.num_train_steps, s.num_warmup_steps)
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
         if s.init_checkpoint:
-            from clue_tf.checkpoints import bert_names
-            from clue_tf.checkpoints.bundle import load_weights
-
-            mappings = (bert_names.encoder_mappings(self.config.num_hidden_layers)
-                        + bert_names.masked_lm_mappings() + bert_names.next_sentence_mappings())
-            report = load_weights(self.model, s.init_checkpoint, mappings)
-            logger.info("init_checkpoint %s: %s", s.init_checkpoint, report.summary())
+            self.objective.load_init(self.model, s.init_checkpoint)
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step)
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, os.path.join(s.output_dir, "checkpoints"), max_to_keep=s.keep_checkpoints,
@@ -158,17 +114,15 @@ class Pretrainer:
     def _dataset(self, training: bool):
         batch = self.s.train_batch_size if training else self.s.eval_batch_size
         skip = int(self.step.numpy()) if training else 0
-        dataset = make_dataset(self.s, self.config.vocab_size, self.special_ids, self.mask_id, batch,
-                               training, skip_batches=skip)
+        dataset = make_dataset(self.s, self.objective, batch, training, skip_batches=skip)
         return self.strategy.experimental_distribute_dataset(dataset), batch
 
     def _replica_step(self, features, global_batch, training):
         context = tf.distribute.get_replica_context()
         global_weight = context.all_reduce(tf.distribute.ReduceOp.SUM,
-                                           tf.reduce_sum(features["masked_lm_weights"]))
+                                           self.objective.prediction_weight(features))
         with tf.GradientTape() as tape:
-            outputs = self.model(model_inputs(features), training=training)
-            losses = pretraining_losses(outputs, features, global_batch, global_weight)
+            losses = self.objective.losses(self.model, features, global_batch, global_weight, training)
         if training:
             gradients = tape.gradient(losses["loss"], self.model.trainable_variables)
             gradients = clip_global_gradient(gradients, context)
@@ -196,7 +150,7 @@ class Pretrainer:
             return metrics
 
         start = int(self.step.numpy())
-        names = ["loss", "masked_lm_loss", "masked_lm_accuracy", "next_sentence_loss", "next_sentence_accuracy"]
+        names = self.objective.metric_names
         progress = keras.utils.Progbar(s.num_train_steps, stateful_metrics=names, unit_name="step")
         progress.update(start)
         metrics = {}
@@ -246,14 +200,12 @@ class Pretrainer:
         return results
 
     def export_bundle(self, bundle_dir: Optional[str] = None) -> Optional[str]:
-        """Writes the model as an original bundle (needs the vocab file)."""
-        from clue_tf.checkpoints.bert_bundle import write_bert_bundle
-
+        """Writes the model as an original bundle / HF model folder (needs the vocab file)."""
         if self.vocab is None:
             logger.info("no --vocab_file: bundle export skipped")
             return None
-        bundle_dir = bundle_dir or os.path.join(self.s.output_dir, "bundle")
-        write_bert_bundle(bundle_dir, self.model, self.config, self.s.vocab_file)
+        bundle_dir = export_path(self.s.output_dir, bundle_dir)
+        self.objective.export(self.model, bundle_dir, self.s.vocab_file)
         return bundle_dir
 
 

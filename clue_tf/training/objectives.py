@@ -1,0 +1,162 @@
+"""What a pretraining run optimises, per model family: its model, records, losses and export.
+
+`MaskedLmObjective` is Google's BERT pretraining (masked LM, optional NSP);
+`Seq2SeqObjective` is T5 span corruption / Pegasus gap sentences: cross-entropy of the
+target tokens given the source. The strategy-aware loop in `pretraining.py` drives either.
+Losses are each replica's share of the global batch's loss, so they sum to it.
+"""
+
+import logging
+import os
+from typing import Optional
+
+import keras
+import tensorflow as tf
+
+from clue_tf.data.tfrecords import dynamic_mask, parse_examples
+from clue_tf.errors import ClueTfError
+
+logger = logging.getLogger(__name__)
+
+
+def token_losses(logits, labels, weights, global_weight, epsilon: float = 1e-5) -> tuple[tf.Tensor, tf.Tensor]:
+    """Weighted cross-entropy and accuracy, as shares of the global weight (Google adds
+    1e-5 to the masked-LM denominator, nothing to the NSP one)."""
+    logits = tf.cast(logits, tf.float32)
+    weights = tf.cast(weights, tf.float32)
+    per_token = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    loss = tf.reduce_sum(per_token * weights) / (global_weight + epsilon)
+    correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=labels.dtype), labels), tf.float32)
+    return loss, tf.math.divide_no_nan(tf.reduce_sum(correct * weights), global_weight)
+
+
+class MaskedLmObjective:
+    """Google's run_pretraining.py: masked LM plus (optionally) next-sentence prediction."""
+
+    metric_names = ["loss", "masked_lm_loss", "masked_lm_accuracy", "next_sentence_loss",
+                    "next_sentence_accuracy"]
+
+    def __init__(self, s, vocab):
+        from clue_tf.models.bert_config import BertConfig
+
+        self.s = s
+        self.config = BertConfig.from_json_file(s.bert_config_file)
+        self.vocab_size = self.config.vocab_size
+        ids = vocab.ids if vocab else {}
+        self.mask_id = ids.get("[MASK]", 103)
+        self.special_ids = [ids.get(t, d) for t, d in (("[CLS]", 101), ("[SEP]", 102), ("[PAD]", 0))]
+
+    def build_model(self):
+        from clue_tf.models.bert import BertEncoder
+        from clue_tf.models.bert_heads import bert_pretraining_model
+
+        return bert_pretraining_model(BertEncoder.from_bert_config(self.config), next_sentence=self.s.nsp)
+
+    def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
+        s = self.s
+        dataset = dataset.map(lambda r: parse_examples(r, s.max_seq_length, s.max_predictions_per_seq))
+        if s.dynamic_masking:
+            dataset = dataset.enumerate().map(lambda i, f: dynamic_mask(
+                f, self.vocab_size, self.mask_id, self.special_ids, s.max_predictions_per_seq,
+                seed=tf.stack([tf.constant(s.seed, tf.int64), i])))
+        return dataset
+
+    def prediction_weight(self, features) -> tf.Tensor:
+        return tf.reduce_sum(features["masked_lm_weights"])
+
+    def losses(self, model, features, global_batch: int, global_weight, training: bool) -> dict:
+        outputs = model({"token_ids": features["input_ids"], "segment_ids": features["segment_ids"],
+                         "padding_mask": features["input_mask"],
+                         "masked_lm_positions": features["masked_lm_positions"]}, training=training)
+        mlm_loss, mlm_accuracy = token_losses(outputs["masked_lm_logits"], features["masked_lm_ids"],
+                                              features["masked_lm_weights"], global_weight)
+        result = {"masked_lm_loss": mlm_loss, "masked_lm_accuracy": mlm_accuracy}
+        loss = mlm_loss
+        if "next_sentence_logits" in outputs:
+            nsp_labels = features["next_sentence_labels"][:, 0]
+            nsp_loss, nsp_accuracy = token_losses(outputs["next_sentence_logits"], nsp_labels,
+                                                  tf.ones_like(nsp_labels, tf.float32),
+                                                  tf.constant(float(global_batch)), epsilon=0.0)
+            result.update(next_sentence_loss=nsp_loss, next_sentence_accuracy=nsp_accuracy)
+            loss += nsp_loss
+        result["loss"] = loss
+        return result
+
+    def load_init(self, model, init_checkpoint: str) -> None:
+        from clue_tf.checkpoints import bert_names
+        from clue_tf.checkpoints.bundle import load_weights
+
+        mappings = (bert_names.encoder_mappings(self.config.num_hidden_layers)
+                    + bert_names.masked_lm_mappings() + bert_names.next_sentence_mappings())
+        report = load_weights(model, init_checkpoint, mappings)
+        logger.info("init_checkpoint %s: %s", init_checkpoint, report.summary())
+
+    def export(self, model, out_dir: str, vocab_file: str) -> None:
+        from clue_tf.checkpoints.bert_bundle import write_bert_bundle
+
+        write_bert_bundle(out_dir, model, self.config, vocab_file)
+
+
+class Seq2SeqObjective:
+    """T5 / Pegasus: predict target[1:] from the source and target[:-1] (teacher forcing)."""
+
+    metric_names = ["loss", "target_accuracy"]
+
+    def __init__(self, s, vocab):
+        from clue_tf.models.seq2seq_config import Seq2SeqConfig
+
+        self.s = s
+        self.config = Seq2SeqConfig.from_json_file(s.bert_config_file)
+        if self.config.family != s.model_family:
+            raise ClueTfError(f"{s.bert_config_file}: a {self.config.family} config, but "
+                              f"--model_family={s.model_family}")
+        self.vocab_size = self.config.vocab_size
+
+    def build_model(self):
+        from clue_tf.models.seq2seq import seq2seq_lm
+
+        return seq2seq_lm(self.config)
+
+    def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
+        from clue_tf.data.seq2seq_pretraining import parse_seq2seq_examples
+
+        return dataset.map(lambda r: parse_seq2seq_examples(r, self.s.max_seq_length, self.s.max_target_length))
+
+    def prediction_weight(self, features) -> tf.Tensor:
+        return tf.cast(tf.reduce_sum(features["target_mask"][:, 1:]), tf.float32)
+
+    def losses(self, model, features, global_batch: int, global_weight, training: bool) -> dict:
+        logits = model({"encoder_token_ids": features["input_ids"],
+                        "encoder_padding_mask": features["input_mask"],
+                        "decoder_token_ids": features["target_ids"][:, :-1],
+                        "decoder_padding_mask": features["target_mask"][:, :-1]}, training=training)
+        loss, accuracy = token_losses(logits, features["target_ids"][:, 1:], features["target_mask"][:, 1:],
+                                      global_weight)
+        return {"loss": loss, "target_accuracy": accuracy}
+
+    def load_init(self, model, init_checkpoint: str) -> None:
+        from clue_tf.checkpoints import hf_weights
+        from clue_tf.checkpoints.seq2seq_bundle import read_model_state
+        from clue_tf.checkpoints.seq2seq_names import seq2seq_rows, tied_aliases
+
+        rows = seq2seq_rows(self.config.family, self.config.num_layers)
+        state, source = read_model_state(init_checkpoint, rows)
+        report = hf_weights.load_state(model, state, rows, source, tied_aliases(self.config.family))
+        logger.info("init_checkpoint %s: %s", source, report.summary())
+
+    def export(self, model, out_dir: str, vocab_file: str) -> None:
+        from clue_tf.checkpoints.seq2seq_bundle import write_seq2seq_model
+
+        write_seq2seq_model(out_dir, model, self.config, vocab_file)
+
+
+def make_objective(s, vocab) -> "MaskedLmObjective | Seq2SeqObjective":
+    if s.model_family == "bert":
+        return MaskedLmObjective(s, vocab)
+    if s.model_family in ("t5", "pegasus"):
+        return Seq2SeqObjective(s, vocab)
+    raise ClueTfError(f"--model_family must be bert, t5 or pegasus, got {s.model_family!r}")
+
+
+def export_path(output_dir: str, bundle_dir: Optional[str]) -> str:
+    return bundle_dir or os.path.join(output_dir, "bundle")
