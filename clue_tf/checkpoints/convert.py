@@ -69,13 +69,21 @@ def bundle_to_keras_hub_preset(files: BundleFiles, output_dir: str) -> keras_hub
     return backbone
 
 
-def bundle_from_registry(name: str, vocab_file: str, output_dir: str, seed: int = 12345) -> BertConfig:
-    """A randomly initialised bundle (encoder, MLM and NSP heads) of a registry model."""
-    from clue_tf.models.bert_heads import bert_pretraining_model
-
-    config = registry_entry(name).config
+def bundle_from_registry(name: str, vocab_file: str, output_dir: str, seed: int = 12345):
+    """A randomly initialised bundle of a registry model: BERT with MLM and NSP heads, or
+    a T5 / Pegasus HF model folder."""
+    entry = registry_entry(name)
+    config = entry.config
     _check_vocab(vocab_file, config.vocab_size)
     keras.utils.set_random_seed(seed)
+    if entry.family != "bert":
+        from clue_tf.checkpoints.seq2seq_bundle import write_seq2seq_model
+        from clue_tf.models.seq2seq import seq2seq_lm
+
+        write_seq2seq_model(output_dir, seq2seq_lm(config), config, vocab_file)
+        return config
+    from clue_tf.models.bert_heads import bert_pretraining_model
+
     model = bert_pretraining_model(BertEncoder.from_bert_config(config))
     write_bert_bundle(output_dir, model, config, vocab_file)
     return config

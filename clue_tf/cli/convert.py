@@ -32,8 +32,7 @@ def main(fv: flags.FlagValues) -> int:
 
     if fv.list_registry:
         for name, entry in registry.load_registry().items():
-            params = registry.count_bert_parameters(entry.config)
-            print(f"{name:34} {params / 1e6:7.1f}M  {entry.description}")
+            print(f"{name:42} {entry.family:8} {entry.num_parameters / 1e6:7.1f}M  {entry.description}")
         return 0
     if not fv.output_dir:
         raise ClueTfError("give --output_dir")
