@@ -3,16 +3,18 @@
 #
 #   bash run_classifier_clue.sh --bundle_dir=DIR --data_dir=CLUE_ROOT \
 #        [--tasks=afqmc,tnews,iflytek,cmnli] [--grid] [--output_dir=output/clue]
+#        [--model_name=REGISTRY_NAME]
 #
 # CLUE_ROOT holds CLUE's folders: afqmc_public/ tnews_public/ iflytek_public/ cmnli_public/,
 # each with train.json, dev.json, test.json. Defaults follow CLUE's baselines: base and
 # large models lr 2e-5, 3 epochs; tiny models (hidden < 768 or <= 4 layers) lr 1e-4,
 # 5 epochs; seq 128, batch 32. --grid runs CLUE's grid (epochs 3/5/8 x batch 32/64 x
 # lr 3e-5/1e-4/3e-4); finished cells are kept and not run again. Ends with a table of dev
-# accuracies and one submission zip from the best cells.
+# accuracies beside CLUE's published scores for the model (found by --model_name or the
+# bundle folder's name, e.g. RoBERTa-tiny-clue) and one submission zip from the best cells.
 set -euo pipefail
 cd "$(dirname "$0")"
-BUNDLE_DIR=""; DATA_DIR=""; TASKS="afqmc,tnews,iflytek,cmnli"; OUT="output/clue"; GRID=0
+BUNDLE_DIR=""; MODEL_NAME=""; DATA_DIR=""; TASKS="afqmc,tnews,iflytek,cmnli"; OUT="output/clue"; GRID=0
 for arg in "$@"; do
   case "$arg" in
     --bundle_dir=*) BUNDLE_DIR="${arg#*=}" ;;
@@ -20,11 +22,12 @@ for arg in "$@"; do
     --tasks=*) TASKS="${arg#*=}" ;;
     --output_dir=*) OUT="${arg#*=}" ;;
     --grid) GRID=1 ;;
+    --model_name=*) MODEL_NAME="${arg#*=}" ;;
     *) echo "run_classifier_clue.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
 if [ -z "$BUNDLE_DIR" ] || [ -z "$DATA_DIR" ]; then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 IFS=',' read -ra TASK_LIST <<< "$TASKS"
@@ -71,4 +74,4 @@ for task in "${TASK_LIST[@]}"; do
       --learning_rate="$lr" --num_train_epochs="$epochs" --output_dir="$cell_dir"
   done
 done
-python -m clue_tf.tasks.baselines "$OUT"
+python -m clue_tf.tasks.baselines "$OUT" "${MODEL_NAME:-$BUNDLE_DIR}"
