@@ -29,6 +29,9 @@ flags.DEFINE_bool("bucket_by_length", True,
                   "Pad each batch only to its longest example, and group training batches by "
                   "length (false: pad everything to max_seq_length, as Google's script).",
                   flag_values=FLAGS)
+flags.DEFINE_bool("tokenize_in_graph", True,
+                  "Tokenize inside tf.data with the in-graph tokenizer (false: Google's Python "
+                  "tokenizer; the ids are the same).", flag_values=FLAGS)
 flags.DEFINE_bool("submission_zip", False, "Also collect the *_predict.json files into submission.zip.",
                   flag_values=FLAGS)
 flags.DEFINE_string("train_file", "train.json", "Training file name inside --data_dir.", flag_values=FLAGS)
@@ -56,6 +59,7 @@ def main(fv: flags.FlagValues) -> int:
         learning_rate=fv.learning_rate, num_train_epochs=fv.num_train_epochs,
         warmup_proportion=fv.warmup_proportion, strategy="tpu" if fv.use_tpu else fv.strategy,
         mixed_precision=fv.mixed_precision, bucket_by_length=fv.bucket_by_length,
+        tokenize_in_graph=fv.tokenize_in_graph,
         train_file=fv.train_file, dev_file=fv.dev_file, max_train_examples=fv.max_train_examples,
         submission_zip=fv.submission_zip, seed=fv.random_seed))
     if "eval" in results:

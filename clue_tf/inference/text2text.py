@@ -111,7 +111,7 @@ class Text2Text:
 
         self.lm, self.config = lm, config
         self.vocab = load_vocab(vocab_file)
-        self.tokenizer = BertTokenizer(vocabulary=self.vocab, lowercase=lowercase, keep_special_tokens=True)
+        self.tokenizer = BertTokenizer(vocabulary=self.vocab, do_lower_case=lowercase, keep_special_tokens=True)
         self.max_source_length = max_source_length
 
     def source_ids(self, text: str) -> list[int]:

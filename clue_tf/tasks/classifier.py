@@ -3,7 +3,8 @@
 The model is Google's run_classifier model (pooled output, dropout, `output_weights` /
 `output_bias`) on a bundle's encoder; inputs are Google's `[CLS] a [SEP] b [SEP]`
 features, but batched by length (dynamic padding, training batches bucketed by length)
-instead of padding everything to max_seq_length.
+instead of padding everything to max_seq_length. Text is tokenized inside tf.data by the
+in-graph tokenizer (Google-exact), or optionally by the Python one.
 """
 
 import json
@@ -55,6 +56,7 @@ class ClassifierSettings:
     strategy: str = "one_device"
     mixed_precision: str = "float32"
     bucket_by_length: bool = True
+    tokenize_in_graph: bool = True  # the tf.data tokenizer; False: Google's Python one (same ids)
     train_file: str = "train.json"
     dev_file: str = "dev.json"
     max_train_examples: Optional[int] = None
@@ -83,16 +85,75 @@ def featurize(examples: list[Example], tokenizer: FullTokenizer, task: ClueTask,
     return Features(ids, segments, np.array(labels, np.int32))
 
 
-def make_dataset(features: Features, batch_size: int, training: bool, bucket: bool, seed: int,
-                 max_seq_length: int) -> tf.data.Dataset:
-    """Batches padded to their longest row; training batches also grouped by length."""
-    dataset = tf.data.Dataset.from_tensor_slices((
+def truncated_pair_lengths(length_a, length_b, budget):
+    """Lengths Google's truncate_seq_pair leaves (it pops from the longer, b on ties), in
+    closed form so it runs on tensors: a keeps max(budget - b, ceil(budget / 2)) at most."""
+    keep_a = tf.minimum(length_a, tf.maximum(budget - length_b, (budget + 1) // 2))
+    return keep_a, tf.minimum(length_b, budget - keep_a)
+
+
+def encode_in_graph(tokenizer, texts_a: tf.Tensor, texts_b: Optional[tf.Tensor], max_seq_length: int):
+    """Google's `[CLS] a [SEP] (b [SEP])` ids and segment ids for a batch of strings, built
+    with the in-graph tokenizer (ragged rows, no padding)."""
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokens_a = tf.cast(tokenizer(texts_a), tf.int32)
+    rows = tokens_a.nrows()
+    cls = tf.fill([rows, 1], cls_id)
+    sep = tf.fill([rows, 1], sep_id)
+    if texts_b is None:
+        tokens_a = tokens_a[:, : max_seq_length - 2]
+        ids = tf.concat([cls, tokens_a, sep], axis=1)
+        return ids, tf.zeros_like(ids)
+    tokens_b = tf.cast(tokenizer(texts_b), tf.int32)
+    keep_a, keep_b = truncated_pair_lengths(tokens_a.row_lengths(), tokens_b.row_lengths(),
+                                            tf.constant(max_seq_length - 3, tf.int64))
+    tokens_a = tf.RaggedTensor.from_row_lengths(
+        tf.ragged.boolean_mask(tokens_a, tf.ragged.range(tokens_a.row_lengths()) < keep_a[:, None]).values, keep_a)
+    tokens_b = tf.RaggedTensor.from_row_lengths(
+        tf.ragged.boolean_mask(tokens_b, tf.ragged.range(tokens_b.row_lengths()) < keep_b[:, None]).values, keep_b)
+    first = tf.concat([cls, tokens_a, sep], axis=1)
+    second = tf.concat([tokens_b, sep], axis=1)
+    return tf.concat([first, second], axis=1), tf.concat([tf.zeros_like(first), tf.ones_like(second)], axis=1)
+
+
+@dataclass
+class EncodedRows:
+    """(ids, segment ids, label) rows produced inside tf.data, and the labels."""
+
+    rows: tf.data.Dataset
+    labels: np.ndarray
+
+
+def encoded_rows(examples: list[Example], tokenizer, task: ClueTask, max_seq_length: int,
+                 batch_size: int = 1024) -> EncodedRows:
+    """Rows tokenized by the in-graph tokenizer inside tf.data (no Python per example)."""
+    label_ids = {label: i for i, label in enumerate(task.labels)}
+    labels = np.array([label_ids[e.label] if e.label is not None else -1 for e in examples], np.int32)
+    texts_a = [e.text_a for e in examples]
+    pair = any(e.text_b is not None for e in examples)
+    texts_b = [e.text_b or "" for e in examples]
+    dataset = tf.data.Dataset.from_tensor_slices((texts_a, texts_b, labels)).batch(batch_size)
+    dataset = dataset.map(lambda a, b, y: (*encode_in_graph(tokenizer, a, b if pair else None, max_seq_length), y),
+                          num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return EncodedRows(dataset.unbatch(), labels)
+
+
+def features_dataset(features: Features) -> tf.data.Dataset:
+    """(ids, segment ids, label) rows from features tokenized in Python."""
+    return tf.data.Dataset.from_tensor_slices((
         tf.ragged.constant(features.input_ids, dtype=tf.int32),
         tf.ragged.constant(features.segment_ids, dtype=tf.int32),
         features.labels,
     ))
+
+
+def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: int,
+                 max_seq_length: int) -> tf.data.Dataset:
+    """Batches padded to their longest row; training batches also grouped by length.
+    `features`: Features (tokenized in Python) or EncodedRows (tokenized in the graph)."""
+    dataset = features_dataset(features) if isinstance(features, Features) else features.rows
     if training:
-        dataset = dataset.shuffle(len(features.labels), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(100_000, seed=seed, reshuffle_each_iteration=True)
 
     def to_inputs(ids, segments, labels):
         mask = tf.ones_like(ids)
@@ -142,12 +203,19 @@ class ClassifierRun:
         with self.strategy.scope():
             self.bundle = load_bert_bundle(files, heads="classifier", num_labels=len(self.task.labels))
         self.model = self.bundle.model
-        self.tokenizer = FullTokenizer(self.bundle.vocab, do_lower_case=s.do_lower_case)
+        if s.tokenize_in_graph:
+            from clue_tf.tokenization.bert_tokenizer import BertTokenizer
+
+            self.tokenizer = BertTokenizer(self.bundle.vocab, do_lower_case=s.do_lower_case)
+        else:
+            self.tokenizer = FullTokenizer(self.bundle.vocab, do_lower_case=s.do_lower_case)
         os.makedirs(s.output_dir, exist_ok=True)
 
     def _features(self, file_name: str, labelled: bool, limit: Optional[int] = None):
         examples = read_examples(self.task, os.path.join(self.s.data_dir, file_name), labelled)
         examples = examples[:limit] if limit else examples
+        if self.s.tokenize_in_graph:
+            return examples, encoded_rows(examples, self.tokenizer, self.task, self.s.max_seq_length)
         return examples, featurize(examples, self.tokenizer, self.task, self.s.max_seq_length)
 
     def train(self) -> dict:
@@ -227,7 +295,7 @@ class ClassifierRun:
             written.append(zip_submissions(s.output_dir))
         return written
 
-    def _probabilities(self, features: Features, batch_size: int) -> np.ndarray:
+    def _probabilities(self, features, batch_size: int) -> np.ndarray:
         data = make_dataset(features, batch_size, False, self.s.bucket_by_length, self.s.seed, self.s.max_seq_length)
         logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
         return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
