@@ -9,6 +9,20 @@ from typing import Any
 from clue_tf.errors import ConfigError
 
 
+def read_json_config(path: str) -> dict:
+    """A JSON object from a config file, or a ConfigError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            values = json.load(f)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not a JSON config ({e})") from None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: not a JSON object")
+    return values
+
+
 @dataclass
 class BertConfig:
     """Google's BertConfig fields with Google's defaults; unknown keys kept in `extra`."""
@@ -42,16 +56,7 @@ class BertConfig:
 
     @classmethod
     def from_json_file(cls, path: str) -> "BertConfig":
-        try:
-            with open(path, encoding="utf-8") as f:
-                values = json.load(f)
-        except OSError as e:
-            raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path}: not a JSON config ({e})") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: not a JSON object")
-        return cls.from_dict(values, source=os.fspath(path))
+        return cls.from_dict(read_json_config(path), source=os.fspath(path))
 
     def to_dict(self) -> dict:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}

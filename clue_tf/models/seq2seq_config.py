@@ -6,12 +6,12 @@ generation conventions (UER: start with `[CLS]`, stop at `[SEP]`).
 """
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from clue_tf.errors import ConfigError
+from clue_tf.models.bert_config import read_json_config
 
 FAMILIES = ("t5", "pegasus")
 
@@ -99,16 +99,7 @@ class Seq2SeqConfig:
 
     @classmethod
     def from_json_file(cls, path: str) -> "Seq2SeqConfig":
-        try:
-            with open(path, encoding="utf-8") as f:
-                values = json.load(f)
-        except OSError as e:
-            raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path}: not a JSON config ({e})") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: not a JSON object")
-        return cls.from_hf_dict(values, source=os.fspath(path))
+        return cls.from_hf_dict(read_json_config(path), source=os.fspath(path))
 
     def validate(self, source: str) -> None:
         if self.family not in FAMILIES:
