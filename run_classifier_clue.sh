@@ -45,9 +45,8 @@ source scripts/ensure_env.sh
 
 read -r LAYERS HIDDEN <<< "$(python - "$BUNDLE_DIR" <<'PY'
 import sys
-from clue_tf.checkpoints.bert_bundle import find_bundle_files
-from clue_tf.models.bert_config import BertConfig
-c = BertConfig.from_json_file(find_bundle_files(sys.argv[1]).config_file)
+from clue_tf.checkpoints.folders import locate, read_config
+c = read_config(locate(sys.argv[1]))
 print(c.num_hidden_layers, c.hidden_size)
 PY
 )"

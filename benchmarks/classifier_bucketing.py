@@ -26,9 +26,10 @@ def main() -> None:
     args = parser.parse_args()
     import keras
 
-    from clue_tf.checkpoints.bert_bundle import write_bert_bundle
+    from clue_tf.checkpoints.folders import write
+    from clue_tf.models.bert.family import BERT
     from clue_tf.checkpoints.registry import registry_entry
-    from clue_tf.models.bert import BertEncoder
+    from clue_tf.models.bert.backbone import BertEncoder
     from clue_tf.tasks.classifier import ClassifierRun, ClassifierSettings
 
     shared = Path(args.shared_dir)
@@ -43,7 +44,7 @@ def main() -> None:
     config = registry_entry("roberta-tiny-clue").config
     config.vocab_size = 21128
     keras.utils.set_random_seed(0)
-    write_bert_bundle(str(tmp / "bundle"), BertEncoder.from_bert_config(config), config,
+    write(str(tmp / "bundle"), BertEncoder.from_bert_config(config), BERT, config,
                       str(shared / "data" / "vocab" / "google_zh_vocab.txt"))
 
     print(f"TNEWS: {args.examples} training examples, 1 epoch, batch 32, max_seq_length 128")

@@ -45,7 +45,7 @@ def size_vocab_flops(size: dict) -> float:
 
 def build(model: str, size: dict):
     if model == "ours":
-        from clue_tf.models.bert import BertEncoder
+        from clue_tf.models.bert.backbone import BertEncoder
 
         return BertEncoder(size["vocab"], size["layers"], size["heads"], size["hidden"],
                            size["intermediate"], max_sequence_length=512), "keras"
@@ -89,7 +89,7 @@ def pretraining_step(model: str, net, size: dict, batch: int, inputs: dict):
     else:
         import keras
 
-        from clue_tf.models.bert_heads import bert_pretraining_model
+        from clue_tf.models.bert.heads import bert_pretraining_model
 
         pretrainer = bert_pretraining_model(net, next_sentence=False)
         optimizer = keras.optimizers.AdamW(1e-4)

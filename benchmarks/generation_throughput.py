@@ -46,20 +46,20 @@ def main() -> None:
     import transformers
 
     from clue_tf.checkpoints.registry import registry_entry
-    from clue_tf.checkpoints.seq2seq_bundle import load_seq2seq_model, write_seq2seq_model
+    from clue_tf.checkpoints.folders import load, locate, write
     from clue_tf.inference.text2text import generate_ids, pad_batch
-    from clue_tf.models.seq2seq import seq2seq_lm
 
     torch.set_num_threads(args.threads)
-    config = registry_entry(args.model).config
+    entry = registry_entry(args.model)
+    config = entry.config
     keras.utils.set_random_seed(0)
     folder = tempfile.mkdtemp()
     vocab = os.path.join(folder, "vocab_src.txt")
     with open(vocab, "w", encoding="utf-8") as f:
         special = {0: "[PAD]", 100: "[UNK]", 101: "[CLS]", 102: "[SEP]", 103: "[MASK]"}
         f.writelines(special.get(i, f"[unused{i}]") + "\n" for i in range(config.vocab_size))
-    write_seq2seq_model(os.path.join(folder, "model"), seq2seq_lm(config), config, vocab)
-    ours = load_seq2seq_model(os.path.join(folder, "model"), vocab_file=vocab)
+    write(os.path.join(folder, "model"), entry.family.build(config), entry.family, config, vocab, "hf")
+    ours = load(locate(os.path.join(folder, "model"), vocab_file=vocab))
     ours.config.stop_token_id = -1  # never stop early: fixed work per run
     theirs = transformers.AutoModelForSeq2SeqLM.from_pretrained(os.path.join(folder, "model")).eval()
     max_length = args.new_tokens + 1  # the start token counts
@@ -83,8 +83,8 @@ def main() -> None:
                                 forced_eos_token_id=None, pad_token_id=0)
 
         rates = [tokens / best_time(fn, args.repeats) for fn in (
-            lambda: generate_ids(ours.lm, ours.config, sources, max_length, use_cache=True),
-            lambda: generate_ids(ours.lm, ours.config, sources, max_length, use_cache=False),
+            lambda: generate_ids(ours.model, ours.config, sources, max_length, use_cache=True),
+            lambda: generate_ids(ours.model, ours.config, sources, max_length, use_cache=False),
             lambda: hf(True), lambda: hf(False))]
         print(f"{batch:>5} {rates[0]:>12.1f} {rates[1]:>14.1f} {rates[2]:>10.1f} {rates[3]:>12.1f} "
               f"{rates[0] / rates[1]:>9.1f}x {rates[0] / rates[2]:>7.2f}x")

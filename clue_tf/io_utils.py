@@ -1,13 +1,14 @@
-"""File helpers every writer uses: atomic replacement and strict UTF-8 line reading."""
+"""File helpers: atomic replacement, strict UTF-8 line reading, JSON config I/O."""
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import tempfile
 from typing import IO, Iterator
 
-from clue_tf.errors import InputTextError
+from clue_tf.errors import ConfigError, InputTextError
 
 ENCODING_ERRORS = ("strict", "replace")
 
@@ -95,3 +96,24 @@ def expand_file_patterns(patterns: str, what: str = "input file") -> list[str]:
             raise InputTextError(f"{pattern}: no {what} matches")
         files.extend(matches)
     return files
+
+
+def read_json_config(path: str) -> dict:
+    """A JSON object from a config file, or a ConfigError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            values = json.load(f)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not a JSON config ({e})") from None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: not a JSON object")
+    return values
+
+
+def write_json_config(values: dict, path: str) -> None:
+    """Writes a config as indented UTF-8 JSON (atomically)."""
+    with atomic_write(path) as f:
+        json.dump(values, f, indent=2, ensure_ascii=False)
+        f.write("\n")

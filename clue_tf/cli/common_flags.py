@@ -1,7 +1,5 @@
 """Flags several commands share, with Google's names, defaults and help texts."""
 
-import os
-from dataclasses import dataclass
 from typing import Optional
 
 from absl import flags
@@ -17,12 +15,15 @@ def new_flag_values() -> flags.FlagValues:
 
 
 def define_bundle_flags(fv: flags.FlagValues, checkpoint: bool = True, config: bool = True) -> None:
-    """--bundle_dir and the files it stands for, as in Google's scripts."""
+    """--bundle_dir (alias --model_dir) and the files it stands for, as in Google's scripts."""
     flags.DEFINE_string(
         "bundle_dir", None,
-        "Folder of an original checkpoint bundle: means --bert_config_file=DIR/bert_config.json, "
-        "--vocab_file=DIR/vocab.txt and --init_checkpoint=DIR/bert_model.ckpt unless those "
-        "are given.", flag_values=fv)
+        "A model folder in any form it is published in: a Google bundle (bert_model.ckpt + "
+        "bert_config.json + vocab.txt), an HF folder (config.json + model.safetensors / "
+        "pytorch_model.bin / tf_model.h5), a UER-py checkpoint, a keras-hub preset, or an unzipped "
+        "release folder around one. --bert_config_file, --vocab_file and --init_checkpoint win "
+        "over what it holds.", flag_values=fv)
+    flags.DEFINE_alias("model_dir", "bundle_dir", flag_values=fv)
     if config:
         flags.DEFINE_string(
             "bert_config_file", None,
@@ -34,11 +35,27 @@ def define_bundle_flags(fv: flags.FlagValues, checkpoint: bool = True, config: b
     if checkpoint:
         flags.DEFINE_string(
             "init_checkpoint", None,
-            "Initial checkpoint (usually from a pre-trained BERT model).", flag_values=fv)
+            "Initial checkpoint (usually from a pre-trained BERT model): a TF1 prefix, a "
+            ".safetensors / .bin / .h5 file or a keras-hub preset folder.", flag_values=fv)
+        flags.DEFINE_bool(
+            "allow_unused_weights", False,
+            "Load even when the checkpoint holds weights the model has no place for (they are "
+            "listed); without it that is an error.", flag_values=fv)
     flags.DEFINE_bool(
         "do_lower_case", True,
         "Whether to lower case the input text. Should be True for uncased and Chinese "
         "models and False for cased models.", flag_values=fv)
+
+
+def locate_model(fv: flags.FlagValues, need_weights: bool = True, family: Optional[str] = None):
+    """The model files the model flags name (checkpoints.folders.locate)."""
+    from clue_tf.checkpoints.folders import locate
+
+    def value(name: str) -> Optional[str]:
+        return fv[name].value if name in fv else None
+
+    return locate(value("bundle_dir"), config_file=value("bert_config_file"), vocab_file=value("vocab_file"),
+                  weights=value("init_checkpoint"), family=family, need_weights=need_weights)
 
 
 def define_tpu_flags(fv: flags.FlagValues) -> None:
@@ -62,33 +79,6 @@ def define_tpu_flags(fv: flags.FlagValues) -> None:
     flags.DEFINE_enum(
         "mixed_precision", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
         "Keras dtype policy for training.", flag_values=fv)
-
-
-@dataclass
-class BundlePaths:
-    """The three files of an original bundle, after --bundle_dir is applied."""
-
-    bert_config_file: Optional[str]
-    vocab_file: Optional[str]
-    init_checkpoint: Optional[str]
-
-
-def resolve_bundle(fv: flags.FlagValues) -> BundlePaths:
-    """Explicit --bert_config_file/--vocab_file/--init_checkpoint win over --bundle_dir."""
-    bundle_dir = fv["bundle_dir"].value if "bundle_dir" in fv else None
-
-    def pick(flag: str, file_name: str) -> Optional[str]:
-        if flag not in fv:
-            return None
-        if fv[flag].value:
-            return fv[flag].value
-        return os.path.join(bundle_dir, file_name) if bundle_dir else None
-
-    return BundlePaths(
-        bert_config_file=pick("bert_config_file", "bert_config.json"),
-        vocab_file=pick("vocab_file", "vocab.txt"),
-        init_checkpoint=pick("init_checkpoint", "bert_model.ckpt"),
-    )
 
 
 def define_training_flags(fv: flags.FlagValues) -> None:

@@ -26,13 +26,17 @@ flags.mark_flags_as_required(["input_file", "output_file"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
+    from clue_tf.checkpoints.folders import load
+    from clue_tf.cli.common_flags import locate_model
+    from clue_tf.errors import ClueTfError
     from clue_tf.inference.features import extract_features
     from clue_tf.tokenization.full_tokenizer import FullTokenizer
 
-    files = find_bundle_files(fv.bundle_dir, fv.bert_config_file, fv.vocab_file, fv.init_checkpoint)
-    loaded = load_bert_bundle(files)
-    layers = [int(x) for x in fv.layers.split(",")]
+    loaded = load(locate_model(fv), allow_unused=fv.allow_unused_weights)
+    try:
+        layers = [int(x) for x in fv.layers.split(",")]
+    except ValueError:
+        raise ClueTfError(f"--layers={fv.layers}: give comma-separated layer indexes, e.g. -1,-2") from None
     tokenizer = FullTokenizer(loaded.vocab, do_lower_case=fv.do_lower_case)
     count = extract_features(loaded.model, tokenizer, fv.input_file, fv.output_file, layers,
                              fv.max_seq_length, fv.batch_size)

@@ -19,24 +19,19 @@ flags.mark_flag_as_required("text", flag_values=FLAGS)
 def main(fv: flags.FlagValues) -> int:
     import json
 
-    from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
-    from clue_tf.errors import CheckpointError
+    from clue_tf.checkpoints.folders import load
+    from clue_tf.cli.common_flags import locate_model
     from clue_tf.inference.fill_mask import fill_mask
-    from clue_tf.tokenization.full_tokenizer import FullTokenizer
 
-    files = find_bundle_files(fv.bundle_dir, fv.bert_config_file, fv.vocab_file, fv.init_checkpoint)
-    loaded = load_bert_bundle(files, heads="pretraining")
-    if any(name.startswith("cls/predictions/") for name in loaded.report.left_initial):
-        raise CheckpointError(f"{files.checkpoint}: has no masked-LM head (cls/predictions/*), "
-                              "so it cannot fill masks (CLUE's releases ship without one)")
-    tokenizer = FullTokenizer(loaded.vocab, do_lower_case=fv.do_lower_case, keep_special_tokens=True,
-                              special_tokens=["[MASK]"])
-    results = fill_mask(loaded.model, tokenizer, fv.text, top_k=fv.top_k)
+    loaded = load(locate_model(fv), heads=("masked_lm",), require=("masked_lm",),
+                  allow_unused=fv.allow_unused_weights, purpose="fill masks")
+    results = fill_mask(loaded, fv.text, top_k=fv.top_k, do_lower_case=fv.do_lower_case)
     if fv.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
         return 0
     for number, candidates in enumerate(results, start=1):
         print(f"[MASK] #{number}")
         for c in candidates:
-            print(f"  {c['score']:.4f}  {c['token_str']:<8} (id {c['token']})  {c['sequence']}")
+            print(f"  score={c['score']:.6f}  token={c['token']:<6} token_str={c['token_str']:<8} "
+                  f"sequence={c['sequence']}")
     return 0

@@ -61,7 +61,8 @@ def main(fv: flags.FlagValues) -> int:
         mixed_precision=fv.mixed_precision, bucket_by_length=fv.bucket_by_length,
         tokenize_in_graph=fv.tokenize_in_graph,
         train_file=fv.train_file, dev_file=fv.dev_file, max_train_examples=fv.max_train_examples,
-        submission_zip=fv.submission_zip, seed=fv.random_seed))
+        submission_zip=fv.submission_zip, seed=fv.random_seed,
+        allow_unused_weights=fv.allow_unused_weights))
     if "eval" in results:
         print("eval: " + ", ".join(f"{k} = {v}" for k, v in results["eval"].items()))
     for path in results.get("predict", []):

@@ -37,35 +37,28 @@ flags.DEFINE_integer("random_seed", 12345, "Seed for initialisation, shuffling a
                      flag_values=FLAGS)
 flags.DEFINE_bool("deterministic", False, "Turn on TensorFlow's deterministic ops (exact resume).",
                   flag_values=FLAGS)
-flags.DEFINE_enum("model_family", "bert", ["bert", "t5", "pegasus"],
-                  "bert: masked LM (+NSP); t5 / pegasus: seq2seq records from create_pretraining_data "
-                  "--model_family; --bert_config_file is then an HF config.json and --bundle_dir / "
-                  "--init_checkpoint an HF model folder.", flag_values=FLAGS)
+flags.DEFINE_string("model_family", None,
+                    "The family to pretrain (bert: masked LM (+NSP); t5 / pegasus: seq2seq records from "
+                    "create_pretraining_data --model_family). Default: the config's family; given, it "
+                    "must match the config.", flag_values=FLAGS)
 flags.DEFINE_integer("max_target_length", 64, "t5/pegasus: target length of the records.",
                      flag_values=FLAGS)
 flags.mark_flags_as_required(["input_file", "output_dir"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    import os
-
-    from clue_tf.cli.common_flags import resolve_bundle
+    from clue_tf.cli.common_flags import locate_model
     from clue_tf.errors import ClueTfError
+    from clue_tf.families import get_family
     from clue_tf.training.pretraining import PretrainingSettings, run_pretraining
 
-    if fv.model_family == "bert":
-        paths = resolve_bundle(fv)
-        config_file, vocab_file = paths.bert_config_file, paths.vocab_file
-        init_checkpoint = fv.init_checkpoint  # --bundle_dir alone means: start from that bundle
-        if not init_checkpoint and fv.bundle_dir:
-            init_checkpoint = paths.init_checkpoint
-    else:  # an HF-layout model folder: config.json, vocab.txt, weights
-        folder = fv.bundle_dir
-        config_file = fv.bert_config_file or (os.path.join(folder, "config.json") if folder else None)
-        vocab_file = fv.vocab_file or (os.path.join(folder, "vocab.txt") if folder else None)
-        init_checkpoint = fv.init_checkpoint or folder
-    if not config_file:
+    if fv.model_family:
+        get_family(fv.model_family)
+    if not (fv.bundle_dir or fv.bert_config_file):
         raise ClueTfError("give --bert_config_file or --bundle_dir")
+    # --bundle_dir alone means: start from that model
+    files = locate_model(fv, need_weights=False, family=fv.model_family)
+    config_file, vocab_file, init_checkpoint = files.config_file, files.vocab_file, files.weights
     results = run_pretraining(PretrainingSettings(
         input_file=fv.input_file, output_dir=fv.output_dir, bert_config_file=config_file,
         vocab_file=vocab_file, init_checkpoint=init_checkpoint, max_seq_length=fv.max_seq_length,
@@ -78,6 +71,7 @@ def main(fv: flags.FlagValues) -> int:
         tpu_zone=fv.tpu_zone, gcp_project=fv.gcp_project, optimizer=fv.optimizer,
         mixed_precision=fv.mixed_precision, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
         seed=fv.random_seed, deterministic=fv.deterministic, model_family=fv.model_family,
+        allow_unused_weights=fv.allow_unused_weights,
         max_target_length=fv.max_target_length))
     for name in ("train", "eval"):
         if name in results:

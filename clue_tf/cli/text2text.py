@@ -29,16 +29,19 @@ flags.mark_flag_as_required("model_dir", flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.checkpoints.seq2seq_bundle import load_seq2seq_model
+    from clue_tf.checkpoints.folders import load, locate
     from clue_tf.errors import ClueTfError
     from clue_tf.inference.text2text import Text2Text
     from clue_tf.io_utils import atomic_write, read_lines
+    from clue_tf.models.seq2seq_config import Seq2SeqConfig
 
     if (fv.text is None) == (fv.input_file is None):
         raise ClueTfError("give exactly one of --text and --input_file")
     texts = [fv.text] if fv.text is not None else list(read_lines(fv.input_file))
-    loaded = load_seq2seq_model(fv.model_dir, fv.config_file, fv.vocab_file)
-    generator = Text2Text(loaded.lm, loaded.config, loaded.vocab_file, lowercase=fv.do_lower_case,
+    loaded = load(locate(fv.model_dir, config_file=fv.config_file, vocab_file=fv.vocab_file))
+    if not isinstance(loaded.config, Seq2SeqConfig):
+        raise ClueTfError(f"{fv.model_dir}: a {loaded.family.name} model; text2text needs T5 or Pegasus")
+    generator = Text2Text(loaded.model, loaded.config, loaded.vocab_file, do_lower_case=fv.do_lower_case,
                           max_source_length=fv.max_source_length)
     outputs = generator.generate(texts, max_length=fv.max_length, num_beams=fv.num_beams,
                                  batch_size=fv.batch_size)

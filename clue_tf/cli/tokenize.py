@@ -11,7 +11,7 @@ from clue_tf.cli.common_flags import new_flag_values
 
 FLAGS = new_flag_values()
 flags.DEFINE_string("vocab_file", None, "The vocabulary file (vocab.txt).", flag_values=FLAGS)
-flags.DEFINE_string("bundle_dir", None, "Take the vocab from DIR/vocab.txt.", flag_values=FLAGS)
+flags.DEFINE_string("bundle_dir", None, "Take the vocab from this model folder (any format --bundle_dir takes elsewhere).", flag_values=FLAGS)
 flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (Chinese models: true).",
                   flag_values=FLAGS)
 flags.DEFINE_string("input_file", None, "UTF-8 text, one text per line.", flag_values=FLAGS)
@@ -29,11 +29,11 @@ flags.mark_flags_as_required(["input_file", "output_file"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.cli.common_flags import resolve_bundle
+    from clue_tf.checkpoints.folders import locate_vocab
     from clue_tf.errors import ClueTfError
     from clue_tf.tokenization.files import tokenize_file
 
-    vocab_file = resolve_bundle(fv).vocab_file
+    vocab_file = fv.vocab_file or (locate_vocab(fv.bundle_dir) if fv.bundle_dir else None)
     if not vocab_file:
         raise ClueTfError("give --vocab_file or --bundle_dir")
     count = tokenize_file(

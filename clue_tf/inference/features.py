@@ -6,6 +6,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from clue_tf.errors import ClueTfError
 from clue_tf.io_utils import atomic_write, read_lines
 from clue_tf.tokenization.encoding import encode_example
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
@@ -27,6 +28,13 @@ def extract_features(
 ) -> int:
     """Writes one JSON line per input line: each token with the chosen layers' values
     (rounded to 6 decimals); returns the number of lines."""
+    limit = getattr(encoder, "max_sequence_length", max_seq_length)
+    if not 2 < max_seq_length <= limit:
+        raise ClueTfError(f"--max_seq_length={max_seq_length}: must be 3..{limit} (the model's positions)")
+    depth = getattr(encoder, "num_layers", None)
+    bad = [i for i in layers if depth is not None and not -depth <= i < depth]
+    if bad:
+        raise ClueTfError(f"--layers: {', '.join(map(str, bad))} out of range for a {depth}-layer model")
     examples = list(read_examples(input_file))
     count = 0
     with atomic_write(output_file) as out:

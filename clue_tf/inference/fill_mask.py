@@ -1,4 +1,4 @@
-"""Masked-token prediction with a bundle's MLM head, in the shape of HF's fill-mask pipeline."""
+"""Masked-token prediction with a model's MLM head, in the shape of HF's fill-mask pipeline."""
 
 import numpy as np
 
@@ -6,10 +6,15 @@ from clue_tf.errors import ClueTfError
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
 
 
-def fill_mask(model, tokenizer: FullTokenizer, text: str, top_k: int = 5, max_seq_length: int = 512) -> list:
+def fill_mask(loaded, text: str, top_k: int = 5, max_seq_length: int = 512, do_lower_case: bool = True) -> list:
     """For each [MASK] in `text`: the `top_k` candidates as dicts with `score`, `token`,
     `token_str` and `sequence` (the text with that candidate filled in, tokens spaced as
-    HF's decode writes Chinese). `model` is a pretraining model (see bert_heads)."""
+    HF's decode writes Chinese). `loaded` is a checkpoints.folders.LoadedModel with a
+    masked-LM head; one whose head was not in its checkpoint is refused."""
+    loaded.require_heads(("masked_lm",), "fill masks")
+    model = loaded.model
+    tokenizer = FullTokenizer(loaded.vocab, do_lower_case=do_lower_case, keep_special_tokens=True,
+                              special_tokens=["[MASK]"])
     tokens = ["[CLS]", *tokenizer.tokenize(text)[: max_seq_length - 2], "[SEP]"]
     positions = [i for i, token in enumerate(tokens) if token == "[MASK]"]
     if not positions:

@@ -105,13 +105,13 @@ def decode_tokens(ids: Sequence[int], vocab: Vocab) -> str:
 class Text2Text:
     """A loaded seq2seq model with its tokenizer: `generate(texts)` returns texts."""
 
-    def __init__(self, lm, config: Seq2SeqConfig, vocab_file: str, lowercase: bool = True,
+    def __init__(self, lm, config: Seq2SeqConfig, vocab_file: str, do_lower_case: bool = True,
                  max_source_length: int = 512):
         from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 
         self.lm, self.config = lm, config
         self.vocab = load_vocab(vocab_file)
-        self.tokenizer = BertTokenizer(vocabulary=self.vocab, do_lower_case=lowercase, keep_special_tokens=True)
+        self.tokenizer = BertTokenizer(vocabulary=self.vocab, do_lower_case=do_lower_case, keep_special_tokens=True)
         self.max_source_length = max_source_length
 
     def source_ids(self, text: str) -> list[int]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clue_tf.errors import ConfigError
-from clue_tf.models.bert_config import read_json_config
+from clue_tf.io_utils import read_json_config
 
 FAMILIES = ("t5", "pegasus")
 

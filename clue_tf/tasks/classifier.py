@@ -18,7 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle, write_bert_bundle
+from clue_tf.checkpoints import folders
+from clue_tf.errors import CheckpointError
 from clue_tf.io_utils import atomic_write
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
 from clue_tf.tokenization.encoding import encode_example
@@ -62,6 +63,7 @@ class ClassifierSettings:
     max_train_examples: Optional[int] = None
     submission_zip: bool = False
     seed: int = 12345
+    allow_unused_weights: bool = False
 
 
 @dataclass
@@ -199,9 +201,15 @@ class ClassifierRun:
         keras.utils.set_random_seed(s.seed)
         keras.mixed_precision.set_global_policy(s.mixed_precision)
         self.strategy = make_strategy(s.strategy)
-        files = find_bundle_files(s.bundle_dir, s.bert_config_file, s.vocab_file, s.init_checkpoint)
+        files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
+                               weights=s.init_checkpoint)
         with self.strategy.scope():
-            self.bundle = load_bert_bundle(files, heads="classifier", num_labels=len(self.task.labels))
+            self.bundle = folders.load(files, heads=("classifier",), num_labels=len(self.task.labels),
+                                       allow_unused=s.allow_unused_weights)
+        if not s.do_train and (s.do_eval or s.do_predict) and "classifier" in self.bundle.report.initial_heads:
+            raise CheckpointError(
+                f"{files.weights}: has no classifier head (output_weights / output_bias), so it cannot "
+                "evaluate or predict; train it (--do_train) or give --bundle_dir=OUTPUT_DIR/best_bundle")
         self.model = self.bundle.model
         if s.tokenize_in_graph:
             from clue_tf.tokenization.bert_tokenizer import BertTokenizer
@@ -245,8 +253,8 @@ class ClassifierRun:
                 keras.callbacks.TensorBoard(os.path.join(s.output_dir, "logs")),
             ], verbose=2, shuffle=False)  # the dataset shuffles itself
         self.model.load_weights(best_weights)  # CLUE's advice: keep the best dev epoch
-        write_bert_bundle(os.path.join(s.output_dir, "best_bundle"), self.model, self.bundle.config,
-                          self.bundle.files.vocab_file)
+        folders.write(os.path.join(s.output_dir, "best_bundle"), self.model, self.bundle.family,
+                      self.bundle.config, self.bundle.vocab_file, self.bundle.family.native_format)
         return {k: [float(v) for v in values] for k, values in history.history.items()}
 
     def evaluate(self) -> dict:

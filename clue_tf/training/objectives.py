@@ -1,4 +1,4 @@
-"""What a pretraining run optimises, per model family: its model, records, losses and export.
+"""What a pretraining run optimises, per model family: its model, records and losses.
 
 `MaskedLmObjective` is Google's BERT pretraining (masked LM, optional NSP);
 `Seq2SeqObjective` is T5 span corruption / Pegasus gap sentences: cross-entropy of the
@@ -6,7 +6,6 @@ target tokens given the source. The strategy-aware loop in `pretraining.py` driv
 Losses are each replica's share of the global batch's loss, so they sum to it.
 """
 
-import logging
 import os
 from typing import Optional
 
@@ -14,9 +13,6 @@ import keras
 import tensorflow as tf
 
 from clue_tf.data.tfrecords import dynamic_mask, parse_examples
-from clue_tf.errors import ClueTfError
-
-logger = logging.getLogger(__name__)
 
 
 def token_losses(logits, labels, weights, global_weight, epsilon: float = 1e-5) -> tuple[tf.Tensor, tf.Tensor]:
@@ -36,21 +32,15 @@ class MaskedLmObjective:
     metric_names = ["loss", "masked_lm_loss", "masked_lm_accuracy", "next_sentence_loss",
                     "next_sentence_accuracy"]
 
-    def __init__(self, s, vocab):
-        from clue_tf.models.bert_config import BertConfig
-
-        self.s = s
-        self.config = BertConfig.from_json_file(s.bert_config_file)
-        self.vocab_size = self.config.vocab_size
+    def __init__(self, s, family, config, vocab):
+        self.s, self.family, self.config = s, family, config
+        self.vocab_size = family.vocab_size(config)
         ids = vocab.ids if vocab else {}
         self.mask_id = ids.get("[MASK]", 103)
         self.special_ids = [ids.get(t, d) for t, d in (("[CLS]", 101), ("[SEP]", 102), ("[PAD]", 0))]
 
     def build_model(self):
-        from clue_tf.models.bert import BertEncoder
-        from clue_tf.models.bert_heads import bert_pretraining_model
-
-        return bert_pretraining_model(BertEncoder.from_bert_config(self.config), next_sentence=self.s.nsp)
+        return self.family.build(self.config, ("masked_lm", "next_sentence") if self.s.nsp else ("masked_lm",))
 
     def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
         s = self.s
@@ -82,40 +72,18 @@ class MaskedLmObjective:
         result["loss"] = loss
         return result
 
-    def load_init(self, model, init_checkpoint: str) -> None:
-        from clue_tf.checkpoints import bert_names
-        from clue_tf.checkpoints.bundle import load_weights
-
-        mappings = (bert_names.encoder_mappings(self.config.num_hidden_layers)
-                    + bert_names.masked_lm_mappings() + bert_names.next_sentence_mappings())
-        report = load_weights(model, init_checkpoint, mappings)
-        logger.info("init_checkpoint %s: %s", init_checkpoint, report.summary())
-
-    def export(self, model, out_dir: str, vocab_file: str) -> None:
-        from clue_tf.checkpoints.bert_bundle import write_bert_bundle
-
-        write_bert_bundle(out_dir, model, self.config, vocab_file)
-
 
 class Seq2SeqObjective:
     """T5 / Pegasus: predict target[1:] from the source and target[:-1] (teacher forcing)."""
 
     metric_names = ["loss", "target_accuracy"]
 
-    def __init__(self, s, vocab):
-        from clue_tf.models.seq2seq_config import Seq2SeqConfig
-
-        self.s = s
-        self.config = Seq2SeqConfig.from_json_file(s.bert_config_file)
-        if self.config.family != s.model_family:
-            raise ClueTfError(f"{s.bert_config_file}: a {self.config.family} config, but "
-                              f"--model_family={s.model_family}")
-        self.vocab_size = self.config.vocab_size
+    def __init__(self, s, family, config, vocab):
+        self.s, self.family, self.config = s, family, config
+        self.vocab_size = family.vocab_size(config)
 
     def build_model(self):
-        from clue_tf.models.seq2seq import seq2seq_lm
-
-        return seq2seq_lm(self.config)
+        return self.family.build(self.config)
 
     def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
         from clue_tf.data.seq2seq_pretraining import parse_seq2seq_examples
@@ -133,29 +101,6 @@ class Seq2SeqObjective:
         loss, accuracy = token_losses(logits, features["target_ids"][:, 1:], features["target_mask"][:, 1:],
                                       global_weight)
         return {"loss": loss, "target_accuracy": accuracy}
-
-    def load_init(self, model, init_checkpoint: str) -> None:
-        from clue_tf.checkpoints import hf_weights
-        from clue_tf.checkpoints.seq2seq_bundle import read_model_state
-        from clue_tf.checkpoints.seq2seq_names import seq2seq_rows, tied_aliases
-
-        rows = seq2seq_rows(self.config.family, self.config.num_layers)
-        state, source = read_model_state(init_checkpoint, rows)
-        report = hf_weights.load_state(model, state, rows, source, tied_aliases(self.config.family))
-        logger.info("init_checkpoint %s: %s", source, report.summary())
-
-    def export(self, model, out_dir: str, vocab_file: str) -> None:
-        from clue_tf.checkpoints.seq2seq_bundle import write_seq2seq_model
-
-        write_seq2seq_model(out_dir, model, self.config, vocab_file)
-
-
-def make_objective(s, vocab) -> "MaskedLmObjective | Seq2SeqObjective":
-    if s.model_family == "bert":
-        return MaskedLmObjective(s, vocab)
-    if s.model_family in ("t5", "pegasus"):
-        return Seq2SeqObjective(s, vocab)
-    raise ClueTfError(f"--model_family must be bert, t5 or pegasus, got {s.model_family!r}")
 
 
 def export_path(output_dir: str, bundle_dir: Optional[str]) -> str:

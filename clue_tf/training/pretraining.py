@@ -18,9 +18,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from clue_tf.checkpoints import folders
 from clue_tf.errors import ClueTfError
 from clue_tf.io_utils import expand_file_patterns
-from clue_tf.training.objectives import export_path, make_objective
+from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import clip_global_gradient, make_optimizer
 from clue_tf.training.strategy import make_strategy
 
@@ -61,7 +62,8 @@ class PretrainingSettings:
     seed: int = 12345
     deterministic: bool = False
     export_bundle: bool = True
-    model_family: str = "bert"  # bert | t5 | pegasus (bert_config_file is then an HF config.json)
+    model_family: Optional[str] = None  # checked against the config's family when given
+    allow_unused_weights: bool = False
     max_target_length: int = 64
 
 
@@ -92,7 +94,13 @@ class Pretrainer:
         keras.mixed_precision.set_global_policy(s.mixed_precision)
         self.strategy = make_strategy(s.strategy, s.tpu_name, s.tpu_zone, s.gcp_project, s.use_tpu)
         self.vocab = load_vocab(s.vocab_file) if s.vocab_file else None
-        self.objective = make_objective(s, self.vocab)
+        self.files = folders.locate(config_file=s.bert_config_file, vocab_file=s.vocab_file,
+                                    weights=s.init_checkpoint, family=s.model_family, need_weights=False)
+        self.family = self.files.family
+        opened = folders.open_weights(self.files) if s.init_checkpoint else None
+        # the checkpoint decides table sizes its config may misstate
+        self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
+        self.objective = self.family.objective(s, self.config, self.vocab)
         if self.vocab is not None and len(self.vocab) != self.objective.vocab_size:
             raise ClueTfError(f"{s.vocab_file}: {len(self.vocab)} lines, but {s.bert_config_file} "
                               f"has vocab_size {self.objective.vocab_size}")
@@ -101,8 +109,9 @@ class Pretrainer:
             self.optimizer = make_optimizer(s.optimizer, s.learning_rate, s.num_train_steps, s.num_warmup_steps)
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+        self.init_report = None
         if s.init_checkpoint:
-            self.objective.load_init(self.model, s.init_checkpoint)
+            self.init_report = folders.fill(self.model, self.files, self.config, s.allow_unused_weights, opened)
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step)
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, os.path.join(s.output_dir, "checkpoints"), max_to_keep=s.keep_checkpoints,
@@ -205,14 +214,15 @@ class Pretrainer:
             logger.info("no --vocab_file: bundle export skipped")
             return None
         bundle_dir = export_path(self.s.output_dir, bundle_dir)
-        self.objective.export(self.model, bundle_dir, self.s.vocab_file)
+        folders.write(bundle_dir, self.model, self.family, self.config, self.s.vocab_file,
+                      self.family.native_format)
         return bundle_dir
 
 
 def run_pretraining(s: PretrainingSettings) -> dict:
     """Train and/or evaluate as Google's run_pretraining.py; export a bundle after training."""
+    trainer = Pretrainer(s)  # checks every input before anything is written
     os.makedirs(s.output_dir, exist_ok=True)
-    trainer = Pretrainer(s)
     results = {}
     if s.do_train:
         results["train"] = trainer.train()

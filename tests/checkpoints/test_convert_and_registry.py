@@ -5,11 +5,12 @@ import pytest
 import tensorflow as tf
 
 from clue_tf.checkpoints import convert
-from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
-from clue_tf.checkpoints.registry import count_bert_parameters, load_registry
+from clue_tf.checkpoints.folders import load, locate
+from clue_tf.checkpoints.registry import load_registry
 from clue_tf.cli import run_command
 from clue_tf.errors import VocabError
-from clue_tf.models.bert import BertEncoder
+from clue_tf.models.bert.backbone import BertEncoder
+from clue_tf.models.bert.family import BERT
 from tests.checkpoints.google_models import CONFIGS, google_bundle
 
 MIB = 1024 * 1024
@@ -21,7 +22,7 @@ def test_registry_holds_the_clue_google_and_24_uer_models():
                  "roberta-tiny3L768-clue", "roberta-large-clue", "roberta-large-pair",
                  "chinese_L-12_H-768_A-12"):
         assert name in registry
-    uer = [e for n, e in registry.items() if n.startswith("uer/") and e.family == "bert"]
+    uer = [e for n, e in registry.items() if n.startswith("uer/") and e.family.name == "bert"]
     assert len(uer) == 24
     for entry in uer:
         c = entry.config
@@ -32,7 +33,7 @@ def test_registry_holds_the_clue_google_and_24_uer_models():
 @pytest.mark.parametrize("name", ["roberta-tiny-clue", "uer/chinese_roberta_L-2_H-128"])
 def test_parameter_formula_matches_the_keras_model(name):
     config = load_registry()[name].config
-    assert BertEncoder.from_bert_config(config).count_params() == count_bert_parameters(config)
+    assert BertEncoder.from_bert_config(config).count_params() == BERT.count_parameters(config)
 
 
 def test_parameter_counts_agree_with_published_checkpoint_sizes():
@@ -45,14 +46,14 @@ def test_parameter_counts_agree_with_published_checkpoint_sizes():
             continue
         published = float(size[:-1]) * units[size[-1]]
         assert abs(4 * entry.num_parameters - published) / published < 0.12, name
-    assert round(count_bert_parameters(load_registry()["roberta-tiny-clue"].config) / 1e6, 1) == 7.4
+    assert round(BERT.count_parameters(load_registry()["roberta-tiny-clue"].config) / 1e6, 1) == 7.4
 
 
 def test_bundle_to_keras_and_back_is_bit_identical(tmp_path):
     bundle, _, _ = google_bundle(tmp_path / "google", CONFIGS["type16_relu"])
-    files = find_bundle_files(str(bundle))
-    model_path = convert.bundle_to_keras(files, str(tmp_path / "keras"))
-    convert.keras_to_bundle(model_path, files.vocab_file, str(tmp_path / "back"))
+    files = locate(str(bundle))
+    convert.convert_model(files, str(tmp_path / "keras"), "keras")
+    convert.keras_to_format(str(tmp_path / "keras" / "model.keras"), files.vocab_file, str(tmp_path / "back"))
     theirs = tf.train.load_checkpoint(str(bundle / "bert_model.ckpt"))
     ours = tf.train.load_checkpoint(str(tmp_path / "back" / "bert_model.ckpt"))
     names = [n for n in theirs.get_variable_to_shape_map() if n.startswith("bert/")]
@@ -66,7 +67,7 @@ def test_keras_hub_bert_backbone_from_our_preset_matches_google(tmp_path):
     import keras_hub
 
     bundle, google, inputs = google_bundle(tmp_path / "google", CONFIGS["h312_heads12"])
-    convert.bundle_to_keras_hub_preset(find_bundle_files(str(bundle)), str(tmp_path / "preset"))
+    convert.convert_model(locate(str(bundle)), str(tmp_path / "preset"), "keras_hub")
     backbone = keras_hub.models.BertBackbone.from_preset(str(tmp_path / "preset"))
     out = backbone({"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"],
                     "padding_mask": inputs["input_mask"]})
@@ -82,7 +83,7 @@ def test_registry_init_writes_a_loadable_bundle_with_heads(tmp_path):
                              + [f"t{i}" for i in range(21128 - 5)]), encoding="utf-8")
     assert run_command("convert", ["--init_from_registry=uer/chinese_roberta_L-2_H-128",
                                    f"--vocab_file={vocab}", f"--output_dir={tmp_path / 'b'}"]) == 0
-    loaded = load_bert_bundle(find_bundle_files(str(tmp_path / "b")), heads="pretraining")
+    loaded = load(locate(str(tmp_path / "b")), heads=("masked_lm", "next_sentence"))
     assert loaded.report.left_initial == [] and loaded.config.num_hidden_layers == 2
 
 
@@ -90,5 +91,5 @@ def test_registry_init_refuses_a_vocab_of_another_size(tmp_path, capsys):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", encoding="utf-8")
     with pytest.raises(VocabError, match="5 lines, but the model has 8021 embedding rows"):
-        convert.bundle_from_registry("roberta-tiny-clue", str(vocab), str(tmp_path / "b"))
+        convert.model_from_registry("roberta-tiny-clue", str(vocab), str(tmp_path / "b"))
     assert not (tmp_path / "b").exists()

@@ -58,18 +58,27 @@ def test_google_boolean_syntax_is_accepted():
     fv.unparse_flags()
 
 
-def test_bundle_dir_stands_for_the_three_files_and_explicit_flags_win():
+def test_bundle_dir_stands_for_the_three_files_and_explicit_flags_win(tmp_path):
+    from clue_tf.checkpoints.folders import write
     from clue_tf.cli import run_classifier
-    from clue_tf.cli.common_flags import resolve_bundle
+    from clue_tf.cli.common_flags import locate_model
+    from clue_tf.models.bert.config import BertConfig
+    from clue_tf.models.bert.family import BERT
 
+    config = BertConfig(vocab_size=6, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=16, max_position_embeddings=16, type_vocab_size=2)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n", encoding="utf-8")
+    write(str(tmp_path / "tiny"), BERT.build(config), BERT, config, str(vocab))
     fv = run_classifier.FLAGS
-    fv.unparse_flags()
-    fv(["prog", "--task_name=tnews", "--data_dir=d", "--output_dir=o",
-        "--bundle_dir=/models/tiny", "--vocab_file=/other/vocab.txt"])
-    paths = resolve_bundle(fv)
-    assert paths.bert_config_file == "/models/tiny/bert_config.json"
-    assert paths.init_checkpoint == "/models/tiny/bert_model.ckpt"
-    assert paths.vocab_file == "/other/vocab.txt"
+    for bundle_flag in ("--bundle_dir", "--model_dir"):
+        fv.unparse_flags()
+        fv(["prog", "--task_name=tnews", "--data_dir=d", "--output_dir=o",
+            f"{bundle_flag}={tmp_path / 'tiny'}", f"--vocab_file={vocab}"])
+        files = locate_model(fv)
+        assert files.config_file == str(tmp_path / "tiny" / "bert_config.json")
+        assert files.weights == str(tmp_path / "tiny" / "bert_model.ckpt")
+        assert files.vocab_file == str(vocab) and files.family is BERT
     fv.unparse_flags()
 
 

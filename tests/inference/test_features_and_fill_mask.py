@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
+from clue_tf.checkpoints.folders import load, locate
 from clue_tf.cli import run_command
 from clue_tf.inference.fill_mask import fill_mask
 from clue_tf.tokenization import FullTokenizer, encode_example
@@ -44,9 +44,9 @@ def test_extract_features_writes_google_format_with_google_values(tmp_path):
 def test_fill_mask_ranks_by_google_mlm_probabilities(tmp_path):
     config = CONFIGS["tiny_type2"]
     bundle, _, _ = google_bundle(tmp_path / "google", config)
-    loaded = load_bert_bundle(find_bundle_files(str(bundle)), heads="pretraining")
+    loaded = load(locate(str(bundle)), heads=("masked_lm", "next_sentence"))
     tokenizer = FullTokenizer(loaded.vocab, keep_special_tokens=True, special_tokens=["[MASK]"])
-    results = fill_mask(loaded.model, tokenizer, "tok1 [MASK] tok3 [MASK]", top_k=3)
+    results = fill_mask(loaded, "tok1 [MASK] tok3 [MASK]", top_k=3)
     assert len(results) == 2 and all(len(r) == 3 for r in results)
 
     ids = tokenizer.convert_tokens_to_ids(["[CLS]", "tok1", "[MASK]", "tok3", "[MASK]", "[SEP]"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clue_tf.models.pegasus import interleaved_sinusoid_table
+from clue_tf.models.pegasus.backbone import interleaved_sinusoid_table
 
 SPECIAL = ["[PAD]"] + [f"[unused{i}]" for i in range(1, 100)] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 CHARACTERS = list("中国的首都是北京上海天气很好我们在学习机器翻译文本生成模型数据")

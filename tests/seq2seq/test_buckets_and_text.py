@@ -6,7 +6,7 @@ import pytest
 from keras_hub.src.models.t5.t5_multi_head_attention import T5MultiHeadAttention
 
 from clue_tf.inference.text2text import Text2Text, decode_tokens
-from clue_tf.models.pegasus import interleaved_sinusoid_table
+from clue_tf.models.pegasus.backbone import interleaved_sinusoid_table
 from clue_tf.tokenization.vocab import load_vocab
 from tests.helpers import shared_path
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from clue_tf.checkpoints.seq2seq_bundle import load_seq2seq_model, write_seq2seq_model
+from clue_tf.checkpoints.folders import load, locate, write_loaded
 from clue_tf.inference.text2text import generate_ids, pad_batch
 from tests.seq2seq import hf_models
 
@@ -17,7 +17,7 @@ def pair(request, tmp_path_factory):
     model_dir = tmp_path_factory.mktemp(request.param)
     vocab_size = len(hf_models.write_vocab(model_dir / "vocab.txt"))
     reference = FAMILIES[request.param](model_dir, vocab_size)
-    return request.param, reference, load_seq2seq_model(str(model_dir)), model_dir
+    return request.param, reference, load(locate(str(model_dir))), model_dir
 
 
 def hf_forward(reference, ids, mask, decoder_ids):
@@ -38,8 +38,8 @@ def test_encoder_outputs_and_decoder_logits_match_hf(pair):
     encoder_hf, logits_hf = hf_forward(reference, ids, mask, decoder_ids)
     inputs = {"encoder_token_ids": ids, "encoder_padding_mask": mask, "decoder_token_ids": decoder_ids,
               "decoder_padding_mask": np.ones_like(decoder_ids)}
-    encoder = np.asarray(ours.lm.backbone(inputs)["encoder_sequence_output"])
-    logits = np.asarray(ours.lm(inputs))
+    encoder = np.asarray(ours.model.backbone(inputs)["encoder_sequence_output"])
+    logits = np.asarray(ours.model(inputs))
     real = mask.astype(bool)  # HF leaves padded positions' states unspecified
     # 1e-4 relative to the output scale: the perturbed weights give logits of size ~20.
     scale = max(1.0, float(np.abs(logits_hf).max()))
@@ -60,7 +60,7 @@ def test_greedy_generation_matches_hf_token_for_token(pair):
     expected = [row[1:row.index(102)] if 102 in row else row[1:] for row in expected]
     expected = [[t for t in row if t != 0] for row in expected]
     for use_cache in (True, False):
-        assert generate_ids(ours.lm, ours.config, SOURCES, max_length=20, use_cache=use_cache) == expected
+        assert generate_ids(ours.model, ours.config, SOURCES, max_length=20, use_cache=use_cache) == expected
     if family == "t5":  # the perturbed T5 decodes non-trivially, so equality proves something
         assert len(set(expected[0])) >= 5
 
@@ -70,7 +70,7 @@ def test_export_is_loaded_by_hf_with_identical_weights(pair, tmp_path):
 
     family, reference, ours, model_dir = pair
     out_dir = tmp_path / "exported"
-    write_seq2seq_model(str(out_dir), ours.lm, ours.config, ours.vocab_file)
+    write_loaded(str(out_dir), ours, "hf")
     from safetensors.numpy import load_file
 
     original, exported = load_file(str(model_dir / "model.safetensors")), load_file(str(out_dir / "model.safetensors"))

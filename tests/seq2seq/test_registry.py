@@ -2,8 +2,8 @@
 
 import pytest
 
-from clue_tf.checkpoints.registry import count_seq2seq_parameters, load_registry
-from clue_tf.models.seq2seq import seq2seq_lm
+from clue_tf.checkpoints.registry import load_registry
+from clue_tf.families import get_family
 from clue_tf.models.seq2seq_config import Seq2SeqConfig
 
 SEQ2SEQ = ["uer/t5-v1_1-small-chinese-cluecorpussmall", "uer/t5-v1_1-base-chinese-cluecorpussmall",
@@ -28,9 +28,9 @@ def test_parameter_formula_matches_the_keras_model(family):
                            num_heads=4, key_value_dim=16 if family == "t5" else 12, intermediate_dim=80,
                            max_position_embeddings=40,
                            activation="gelu_approximate" if family == "t5" else "relu")
-    assert seq2seq_lm(config).count_params() == count_seq2seq_parameters(config)
+    assert get_family(family).build(config).count_params() == get_family(family).count_parameters(config)
 
 
 def test_registry_t5_small_builds_with_the_counted_parameters():
-    config = load_registry()[SEQ2SEQ[0]].config
-    assert seq2seq_lm(config).count_params() == count_seq2seq_parameters(config)
+    entry = load_registry()[SEQ2SEQ[0]]
+    assert entry.family.build(entry.config).count_params() == entry.num_parameters

@@ -5,9 +5,10 @@ import os
 import keras
 import pytest
 
-from clue_tf.checkpoints.bert_bundle import write_bert_bundle
-from clue_tf.models.bert import BertEncoder
-from clue_tf.models.bert_config import BertConfig
+from clue_tf.checkpoints.folders import write
+from clue_tf.models.bert.family import BERT
+from clue_tf.models.bert.backbone import BertEncoder
+from clue_tf.models.bert.config import BertConfig
 from tests.helpers import shared_path
 
 
@@ -18,7 +19,7 @@ def tiny_bundle(tmp_path_factory):
     config = BertConfig(vocab_size=21128, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128, type_vocab_size=2)
     path = tmp_path_factory.mktemp("bundle") / "tiny"
-    write_bert_bundle(str(path), BertEncoder.from_bert_config(config), config, str(vocab))
+    write(str(path), BertEncoder.from_bert_config(config), BERT, config, str(vocab))
     return path
 
 

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
+from clue_tf.checkpoints.folders import load, locate, write
 from clue_tf.cli import run_command
 from clue_tf.tasks.clue import TASKS, label_descriptions, read_examples
 from tests.tasks.conftest import task_dir
@@ -37,14 +37,24 @@ def test_trains_evaluates_and_writes_leaderboard_submission(tmp_path, tiny_bundl
     probabilities = np.loadtxt(out / "test_results.tsv", delimiter="\t", ndmin=2)
     assert probabilities.shape[1] == len(task.labels)
     np.testing.assert_allclose(probabilities.sum(1), 1, atol=1e-4)
-    best = load_bert_bundle(find_bundle_files(str(out / "best_bundle")), heads="classifier",
+    best = load(locate(str(out / "best_bundle")), heads=("classifier",),
                             num_labels=len(task.labels))
     assert best.report.left_initial == []  # output_weights / output_bias written, Google's names
     assert (out / "submission.zip").exists()
 
 
+def test_evaluating_without_a_trained_head_is_refused(tmp_path, tiny_bundle):
+    data = task_dir(tmp_path, "afqmc")
+    assert run_command("run_classifier", ["--task_name=afqmc", f"--data_dir={data}", f"--bundle_dir={tiny_bundle}",
+                                          f"--output_dir={tmp_path / 'out'}", "--do_predict=true"]) == 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_fixed_length_padding_gives_the_same_predictions_as_length_bucketing(tmp_path, tiny_bundle):
     data = task_dir(tmp_path, "afqmc")
+    with_head = load(locate(str(tiny_bundle)), heads=("classifier",), num_labels=2)  # a random head, saved
+    write(str(tmp_path / "head"), with_head.model, with_head.family, with_head.config, with_head.vocab_file)
+    tiny_bundle = tmp_path / "head"
     outputs = {}
     for bucket in ("true", "false"):
         out = tmp_path / f"out-{bucket}"

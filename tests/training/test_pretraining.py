@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from clue_tf.checkpoints.bert_bundle import find_bundle_files, load_bert_bundle
+from clue_tf.checkpoints.folders import load, locate
 from clue_tf.cli import run_command
 from tests.helpers import PROJECT_ROOT
 
@@ -62,7 +62,7 @@ def test_cli_trains_evaluates_checkpoints_and_exports_a_loadable_bundle(sample_r
     assert float(results["global_step"]) == 10 and 0 <= float(results["masked_lm_accuracy"]) <= 1
     assert len(list((out / "checkpoints").glob("ckpt-*.index"))) == 2
     assert list((out / "train").glob("events.out.tfevents.*"))
-    loaded = load_bert_bundle(find_bundle_files(str(out / "bundle")), heads="pretraining")
+    loaded = load(locate(str(out / "bundle")), heads=("masked_lm", "next_sentence"))
     assert loaded.report.left_initial == []
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from clue_tf.cli import run_command
-from clue_tf.checkpoints.seq2seq_bundle import load_seq2seq_model
+from clue_tf.checkpoints.folders import load, locate
 from tests.helpers import shared_path
 
 TINY = {
@@ -48,7 +48,7 @@ def test_seq2seq_pretraining_trains_resumes_and_exports(family, tmp_path):
     assert "global_step = 60" in results
     assert _eval_loss(out) < first - 0.3 and first < 10.5  # starts near ln(21228) = 9.96, then falls
 
-    exported = load_seq2seq_model(str(out / "bundle"))
+    exported = load(locate(str(out / "bundle")))
     assert exported.config.family == family
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
@@ -58,7 +58,7 @@ def test_seq2seq_pretraining_trains_resumes_and_exports(family, tmp_path):
     with torch.no_grad():
         expected = reference(input_ids=torch.tensor(ids).long(),
                              decoder_input_ids=torch.tensor(decoder_ids).long()).logits.numpy()
-    ours = np.asarray(exported.lm({"encoder_token_ids": ids, "encoder_padding_mask": np.ones_like(ids),
+    ours = np.asarray(exported.model({"encoder_token_ids": ids, "encoder_padding_mask": np.ones_like(ids),
                                    "decoder_token_ids": decoder_ids,
                                    "decoder_padding_mask": np.ones_like(decoder_ids)}))
     np.testing.assert_allclose(ours, expected, atol=1e-4)

@@ -2,29 +2,30 @@
 
 It follows keras-hub's `BertBackbone` layer for layer (keras-hub's TransformerEncoder,
 ReversibleEmbedding and PositionEmbedding, LayerNorm epsilon 1e-12) and adds what the
-original checkpoints need: the activation the config names (Google's "gelu" is the tanh
-approximation), the config's initializer range, and every layer's output. keras-hub's
+original checkpoints need: the config's activation (tanh-approximate or exact GELU, as the
+config's dialect says; see config.py), the config's initializer range, and every layer's
+output. keras-hub's
 TransformerEncoder has one dropout rate, so `hidden_dropout_prob` serves for attention
 too; every published config sets both to 0.1.
 """
 
 import keras
 import keras_hub
-from keras_hub.src.layers.modeling.position_embedding import PositionEmbedding
-from keras_hub.src.layers.modeling.reversible_embedding import ReversibleEmbedding
-from keras_hub.src.layers.modeling.transformer_encoder import TransformerEncoder
+from keras_hub.layers import PositionEmbedding, ReversibleEmbedding, TransformerEncoder
 
 from clue_tf.errors import ConfigError
-from clue_tf.models.bert_config import BertConfig
+from clue_tf.models.bert.config import BertConfig
 
-# Activation names in Google-format configs -> Keras activations.
+# Our dialect-free activation names (models/bert/config.py) -> Keras activations.
 ACTIVATIONS = {
-    "gelu": lambda x: keras.activations.gelu(x, approximate=True),  # Google's gelu is tanh-approx
-    "gelu_new": lambda x: keras.activations.gelu(x, approximate=True),
-    "gelu_exact": lambda x: keras.activations.gelu(x, approximate=False),
+    "gelu_tanh": lambda x: keras.activations.gelu(x, approximate=True),
+    "gelu_erf": lambda x: keras.activations.gelu(x, approximate=False),
     "relu": "relu",
     "tanh": "tanh",
+    "linear": "linear",
 }
+# Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
+_LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -43,7 +44,7 @@ class BertEncoder(keras_hub.models.Backbone):
         num_heads: int,
         hidden_dim: int,
         intermediate_dim: int,
-        hidden_act: str = "gelu",
+        hidden_act: str = "gelu_tanh",
         dropout: float = 0.1,
         max_sequence_length: int = 512,
         num_segments: int = 2,
@@ -51,6 +52,7 @@ class BertEncoder(keras_hub.models.Backbone):
         dtype=None,
         **kwargs,
     ):
+        hidden_act = _LEGACY_ACTIVATIONS.get(hidden_act, hidden_act)
         if hidden_act not in ACTIVATIONS:
             raise ConfigError(f"hidden_act {hidden_act!r} is not one of {sorted(ACTIVATIONS)}")
         initializer = lambda: keras.initializers.TruncatedNormal(stddev=initializer_range)  # noqa: E731
@@ -130,9 +132,18 @@ class BertEncoder(keras_hub.models.Backbone):
         })
         return config
 
+    def bert_config(self) -> BertConfig:
+        """The BertConfig that describes this encoder."""
+        return BertConfig(
+            vocab_size=self.vocabulary_size, hidden_size=self.hidden_dim, num_hidden_layers=self.num_layers,
+            num_attention_heads=self.num_heads, intermediate_size=self.intermediate_dim,
+            hidden_act=self.hidden_act, hidden_dropout_prob=self.dropout,
+            attention_probs_dropout_prob=self.dropout, max_position_embeddings=self.max_sequence_length,
+            type_vocab_size=self.num_segments, initializer_range=self.initializer_range)
+
     @classmethod
     def from_bert_config(cls, config: BertConfig, **kwargs) -> "BertEncoder":
-        """The encoder a Google-format `bert_config.json` describes."""
+        """The encoder a BertConfig describes."""
         return cls(
             vocabulary_size=config.vocab_size,
             num_layers=config.num_hidden_layers,

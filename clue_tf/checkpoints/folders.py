@@ -1,0 +1,358 @@
+"""Model folders in every published form: locate the files, load a model strictly, write one.
+
+One API for every command: `locate` finds config, vocab and weights in a folder (or takes
+them explicitly, as Google's flags do) and decides the family from the config; `load`
+builds the family's model and fills it through the one strict row walker; `write` saves a
+model in any format, atomically. Formats: a Google TF1 bundle (`bert_model.ckpt.*` +
+`bert_config.json`), an HF folder (`model.safetensors`, sharded safetensors,
+`pytorch_model.bin`, `tf_model.h5`), a UER-py checkpoint (`*.bin` with UER's names), a
+mesh-TF T5 checkpoint, and a keras-hub preset. Also the unzipped-release layout: the files
+one folder down.
+"""
+
+import glob
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from typing import Optional
+
+from clue_tf.checkpoints import hf, tf1
+from clue_tf.checkpoints.rows import LoadReport, WeightSource, dump_rows, load_rows
+from clue_tf.errors import CheckpointError, ClueTfError, VocabError
+from clue_tf.families import Family, all_families, check_weights_family, family_of_config, get_family
+from clue_tf.io_utils import atomic_directory, read_json_config, write_json_config
+from clue_tf.tokenization.vocab import Vocab, load_vocab
+
+logger = logging.getLogger(__name__)
+
+VOCAB_NAME = "vocab.txt"
+KERAS_HUB_VOCAB = os.path.join("assets", "tokenizer", "vocabulary.txt")
+# Output formats of `write`, and the files they consist of.
+FORMATS = ("bundle", "hf", "uer", "keras_hub", "keras")
+_FORMAT_FILES = {"bundle": ("bert_model.ckpt", "bert_config.json"), "hf": (hf.SAFETENSORS_NAME, "config.json"),
+                 "uer": ("model.bin", "config.json")}
+
+
+@dataclass
+class ModelFiles:
+    """Where a model's parts are, what family it is and how its files are written."""
+
+    family: Family
+    config_file: str
+    config_dialect: str
+    weights: Optional[str]  # TF1 prefix, weight file or preset folder; None: no weights
+    kind: Optional[str]  # tf1 | safetensors | sharded | torch | h5 | keras_hub
+    vocab_file: Optional[str]
+    folder: Optional[str] = None
+
+
+@dataclass
+class LoadedModel:
+    files: ModelFiles
+    family: Family
+    config: object
+    vocab: Optional[Vocab]
+    model: object
+    report: LoadReport = field(default_factory=LoadReport)
+    weight_dialect: Optional[str] = None
+
+    @property
+    def vocab_file(self) -> Optional[str]:
+        return self.files.vocab_file
+
+    def require_heads(self, heads: tuple, purpose: str) -> None:
+        """A one-line error if any of `heads` stayed at initial values (never predict with it)."""
+        missing = [h for h in heads if h in self.report.initial_heads]
+        if missing:
+            raise CheckpointError(f"{self.files.weights}: has no {' / '.join(missing)} head, so it cannot "
+                                  f"{purpose} (CLUE's releases ship without one)")
+
+
+def _weights_kind(path: str) -> Optional[str]:
+    """The kind of a weights path, by its name."""
+    if os.path.isdir(path):
+        return "keras_hub" if os.path.exists(os.path.join(path, "metadata.json")) else None
+    if path.endswith(".index") or os.path.exists(path + ".index"):
+        return "tf1"
+    for suffix, kind in ((".safetensors.index.json", "sharded"), (".safetensors", "safetensors"),
+                         (".h5", "h5"), (".bin", "torch"), (".pt", "torch"), (".pth", "torch")):
+        if path.endswith(suffix):
+            return kind
+    return None
+
+
+def _find_weights(root: str) -> tuple[Optional[str], Optional[str]]:
+    """The weights in a folder, in HF's order of preference, then TF1 and UER files."""
+    if os.path.exists(os.path.join(root, "metadata.json")) and glob.glob(os.path.join(root, "*.weights.h5")):
+        return root, "keras_hub"
+    for name in hf.WEIGHT_FILES:
+        path = os.path.join(root, name)
+        if os.path.exists(path):
+            return path, _weights_kind(path)
+    for pattern, kind in (("*.index", "tf1"), ("*.bin", "torch"), ("*.safetensors", "safetensors")):
+        matches = sorted(glob.glob(os.path.join(root, pattern)))
+        if len(matches) > 1:
+            raise CheckpointError(f"{root}: several weight files ({', '.join(map(os.path.basename, matches))}); "
+                                  "name one with --init_checkpoint")
+        if matches:
+            path = matches[0][: -len(".index")] if kind == "tf1" else matches[0]
+            return path, kind
+    return None, None
+
+
+def _model_root(folder: str) -> str:
+    """`folder`, or the one folder inside it holding the model (an unzipped release)."""
+    if _find_weights(folder)[0] or glob.glob(os.path.join(folder, "*.json")):
+        return folder
+    inner = [d for d in sorted(glob.glob(os.path.join(folder, "*"))) if os.path.isdir(d) and _find_weights(d)[0]]
+    if len(inner) == 1:
+        return inner[0]
+    raise CheckpointError(f"{folder}: no model weights in the folder or one folder down (looked for "
+                          "model.safetensors, pytorch_model.bin, tf_model.h5, *.index, *.bin, a keras-hub preset)")
+
+
+def _one_match(root: str, patterns, what: str) -> Optional[str]:
+    for pattern in patterns:
+        matches = sorted(glob.glob(os.path.join(root, pattern)))
+        matches = [m for m in matches if not os.path.basename(m).startswith(("tokenizer_", "generation_"))]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise CheckpointError(f"{root}: several {what} files ({', '.join(map(os.path.basename, matches))}); "
+                                  f"name one")
+    return None
+
+
+def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, vocab_file: Optional[str] = None,
+           weights: Optional[str] = None, family: Optional[str] = None, need_weights: bool = True) -> ModelFiles:
+    """Finds a model's config, vocab and weights; explicit paths win over what `path` holds.
+
+    `path` is a model folder in any supported format (or an unzipped release folder
+    around one). The family comes from the config (checked against `family` if given).
+    """
+    root = None
+    if path:
+        if not os.path.exists(path):
+            raise CheckpointError(f"{path}: model folder not found")
+        if os.path.isdir(path):
+            root = _model_root(path)
+        elif weights is None:
+            weights = path
+            root = os.path.dirname(os.path.abspath(path))
+    kind = None
+    if weights:
+        kind = _weights_kind(weights)
+        if kind is None and os.path.isdir(weights):
+            weights, kind = _find_weights(weights)
+        if kind is None:
+            raise CheckpointError(f"{weights}: not a checkpoint, safetensors, .bin, .h5 file or keras-hub preset")
+        if kind == "tf1":
+            weights = tf1.resolve_checkpoint_prefix(weights)
+    elif root:
+        weights, kind = _find_weights(root)
+    if need_weights and not weights:
+        raise CheckpointError("give --bundle_dir or --init_checkpoint (no model weights)")
+    if config_file is None and root:
+        if kind == "keras_hub":
+            config_file = os.path.join(root, "config.json")
+        else:
+            names = ["config.json", *[n for f in all_families() for n in f.bundle_config_names]]
+            if kind == "tf1":  # Google's bundles name theirs bert_config*.json
+                names = names[1:] + names[:1]
+            config_file = _one_match(root, names, "config")
+    if config_file is None:
+        raise CheckpointError(f"{path or weights or 'model'}: no config file; give --bert_config_file")
+    if vocab_file is None and root:
+        vocab_file = (os.path.join(root, KERAS_HUB_VOCAB) if kind == "keras_hub"
+                      else _one_match(root, [VOCAB_NAME, "vocab*.txt"], "vocab"))
+    values = read_json_config(config_file)
+    found, dialect = family_of_config(values, config_file)
+    if family and found is not get_family(family):
+        raise CheckpointError(f"{config_file}: describes a {found.name} model, not {family}")
+    return ModelFiles(found, config_file, dialect, weights, kind, vocab_file, root)
+
+
+def locate_vocab(path: str) -> Optional[str]:
+    """The vocab file of a model folder in any format (or an unzipped release around one)."""
+    if not os.path.isdir(path):
+        raise CheckpointError(f"{path}: model folder not found")
+    root = _model_root(path)
+    preset_vocab = os.path.join(root, KERAS_HUB_VOCAB)
+    if os.path.exists(preset_vocab):
+        return preset_vocab
+    return _one_match(root, [VOCAB_NAME, "vocab*.txt"], "vocab")
+
+
+def read_weights(files: ModelFiles) -> WeightSource:
+    """The weights of `files` as a WeightSource under the file's own names."""
+    where = files.weights
+    if files.kind == "tf1":
+        return tf1.checkpoint_source(files.weights)
+    if files.kind == "keras_hub":
+        return _keras_hub_source(files.weights)
+    readers = {"safetensors": hf.read_safetensors, "sharded": hf.read_sharded_safetensors,
+               "torch": hf.read_pytorch_bin, "h5": hf.read_tf_h5}
+    return WeightSource.from_state(readers[files.kind](files.weights), where)
+
+
+def _keras_hub_source(preset: str) -> WeightSource:
+    """A keras-hub preset's weights by weight path (the task's, with its head, when saved)."""
+    import keras_hub
+
+    try:
+        task_file = os.path.join(preset, "task.json")
+        if os.path.exists(task_file):  # keras-hub loads a task by its own class
+            task_class = getattr(keras_hub.models, read_json_config(task_file).get("class_name", ""), None)
+            if task_class is None:
+                raise CheckpointError(f"{task_file}: not a keras-hub task class")
+            model = task_class.from_preset(preset)
+        else:
+            model = keras_hub.models.Backbone.from_preset(preset)
+    except CheckpointError:
+        raise
+    except Exception as e:  # keras-hub raises many types for a broken preset
+        raise CheckpointError(f"{preset}: cannot load keras-hub preset ({type(e).__name__}: {e})") from None
+    return WeightSource.from_state({w.path: w.numpy() for w in model.weights}, preset)
+
+
+def _renamed(source: WeightSource, family: Family, dialect: str) -> WeightSource:
+    """`source` under the spellings the family's rows use (old HF/UER spellings renamed)."""
+    mapping = {family.canonical_name(name, dialect): name for name in source.shapes}
+    if all(k == v for k, v in mapping.items()):
+        return source
+    return WeightSource({new: source.shapes[old] for new, old in mapping.items()},
+                        lambda name: source.get(mapping[name]), source.where)
+
+
+def open_weights(files: ModelFiles) -> tuple[WeightSource, str]:
+    """The weights of `files`, checked to be the family's, under the rows' spellings."""
+    source = read_weights(files)
+    dialect = check_weights_family(files.family, list(source.shapes), files.kind, source.where)
+    return _renamed(source, files.family, dialect), dialect
+
+
+def read_config(files: ModelFiles, shapes: Optional[dict] = None, dialect: Optional[str] = None):
+    """The config `files` describe, with the sizes the weights decide when given."""
+    config = files.family.read_config(read_json_config(files.config_file), files.config_dialect,
+                                      files.config_file)
+    if shapes is not None:
+        config = files.family.fit_config(config, shapes, dialect, files.config_file)
+    return config
+
+
+def fill(model, files: ModelFiles, config, allow_unused: bool = False, opened=None) -> LoadReport:
+    """Fills an already built model (e.g. inside a distribution strategy) from `files`, strictly;
+    `opened` is open_weights(files) when the caller already has it."""
+    source, dialect = opened or open_weights(files)
+    report = load_rows(model, source, files.family.rows(config, dialect), files.family.aliases(dialect),
+                       allow_unused=allow_unused, describe=files.family.describe(config))
+    logger.info("%s: %s", source.where, report.summary())
+    return report
+
+
+def load(files: ModelFiles, heads="none", num_labels: Optional[int] = None, require: tuple = (),
+         allow_unused: bool = False, dtype=None, purpose: str = "predict") -> LoadedModel:
+    """Builds the model `files` describe and fills it strictly from its weights.
+
+    heads: a tuple of head names, "none", or "present" (the heads the weights carry, for
+    conversion). Heads the weights lack stay at initial values and are reported; those in
+    `require` make it an error instead.
+    """
+    family = files.family
+    source, dialect = open_weights(files)
+    config = read_config(files, source.shapes, dialect)
+    vocab = load_vocab(files.vocab_file) if files.vocab_file else None
+    if vocab is not None and len(vocab) != family.vocab_size(config):
+        raise VocabError(f"{files.vocab_file}: {len(vocab)} lines, but the model's word embeddings have "
+                         f"{family.vocab_size(config)} rows")
+    if heads == "present":
+        heads = family.heads_in(source.shapes, config, dialect)
+    elif heads == "none":
+        heads = ()
+    if "classifier" in heads and num_labels is None:
+        num_labels = family.num_labels_in(source.shapes, config, dialect)
+    model = family.build(config, tuple(heads), num_labels, dtype)
+    report = load_rows(model, source, family.rows(config, dialect), family.aliases(dialect),
+                       allow_unused=allow_unused, describe=family.describe(config))
+    logger.info("%s: %s", source.where, report.summary())
+    loaded = LoadedModel(files, family, config, vocab, model, report, dialect)
+    loaded.require_heads(tuple(require), purpose)
+    return loaded
+
+
+def load_folder(path: Optional[str] = None, heads="none", **kwargs) -> LoadedModel:
+    """`load(locate(path))`: the one-call form for notebooks."""
+    locate_args = {k: kwargs.pop(k) for k in ("config_file", "vocab_file", "weights", "family") if k in kwargs}
+    return load(locate(path, **locate_args), heads=heads, **kwargs)
+
+
+def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str], output_format: str = "bundle",
+          skip_paths=(), **options) -> tuple:
+    """Writes `model` to `out_dir` in `output_format` (see FORMATS), atomically; returns the
+    heads written.
+
+    Every weight of the model goes into the file except `skip_paths` (heads never loaded
+    or trained); a format without a place for one of them is an error, never a silent drop.
+    """
+    if output_format not in FORMATS:
+        raise ClueTfError(f"unknown output format {output_format!r} (one of {', '.join(FORMATS)})")
+    if not vocab_file:
+        raise ClueTfError(f"writing {out_dir} needs the vocab file (--vocab_file)")
+    with atomic_directory(out_dir) as tmp:
+        if output_format == "keras":
+            heads = _save_keras(model, os.path.join(tmp, "model.keras"))
+        elif output_format == "keras_hub":
+            heads = family.write_keras_hub_preset(tmp, model, config, vocab_file, skip_paths, **options)
+        else:
+            dialect = {"bundle": family.tf1_dialect, "hf": "hf", "uer": "uer"}[output_format]
+            if dialect not in (family.tf1_dialect, *family.config_dialects) or dialect == "mesh":
+                raise ClueTfError(f"{family.name} models cannot be written as {output_format}; "
+                                  f"use --output_format=hf")
+            rows = family.rows(config, dialect)
+            state = dump_rows(model, rows, skip_paths)
+            _check_complete(model, rows, skip_paths, output_format)
+            heads = family.heads_in(state, config, dialect)
+            weights_name, config_name = _FORMAT_FILES[output_format]
+            if output_format == "bundle":
+                tf1.write_checkpoint(state, os.path.join(tmp, weights_name))
+            elif output_format == "hf":
+                hf.write_safetensors(state, os.path.join(tmp, weights_name))
+            else:
+                hf.write_pytorch_bin(state, os.path.join(tmp, weights_name))
+            write_json_config(family.config_dict(config, "google" if output_format == "bundle" else dialect),
+                              os.path.join(tmp, config_name))
+        if output_format != "keras_hub":
+            shutil.copyfile(vocab_file, os.path.join(tmp, VOCAB_NAME))
+    return heads
+
+
+def _save_keras(model, path: str) -> None:
+    """Saves a keras-hub Backbone or Task as is; of our functional head wrappers (whose tied
+    MLM head Keras cannot deserialize) the backbone inside, naming the heads left out."""
+    import keras_hub
+
+    if not isinstance(model, (keras_hub.models.Backbone, keras_hub.models.Task)):
+        backbone = next((layer for layer in model.layers if isinstance(layer, keras_hub.models.Backbone)), None)
+        if backbone is None:
+            raise ClueTfError(f"cannot save a {type(model).__name__} as model.keras")
+        heads = sorted({w.path.split("/")[0] for w in model.weights} - {w.path.split("/")[0] for w in backbone.weights})
+        logger.warning("model.keras holds the %s only; not written: %s", backbone.name, ", ".join(heads))
+        model = backbone
+    model.save(path)
+    return ()
+
+
+def _check_complete(model, rows, skip_paths, output_format: str) -> None:
+    by_path = {w.path: w for w in model.weights}
+    covered = {var.path for var in (row.variable(model, by_path) for row in rows) if var is not None}
+    left = [p for p in by_path if p not in covered and p not in set(skip_paths)]
+    if left:
+        raise ClueTfError(f"the {output_format} format has no place for {', '.join(left[:5])}; "
+                          "choose another --output_format")
+
+
+def write_loaded(out_dir: str, loaded: LoadedModel, output_format: str = "bundle", **options) -> tuple:
+    """Writes a loaded model in `output_format` without any head it did not load."""
+    return write(out_dir, loaded.model, loaded.family, loaded.config, loaded.files.vocab_file, output_format,
+                 skip_paths=loaded.report.initial_paths, **options)

@@ -1,0 +1,133 @@
+"""The model families clue-tf knows, and the one place a family name is looked up.
+
+A `Family` says everything the formats, commands and training need about one family: how
+its config reads and writes in each dialect, how to build the Keras model (with heads),
+its weight rows per naming dialect, how to recognise its checkpoints, its parameter count
+and its pretraining objective. Formats (`checkpoints/`) and commands ask this registry and
+never compare family names themselves. Adding a family: a folder `models/<name>/` with a
+`family.py` defining a Family subclass, one line in `_FAMILY_MODULES`, and its tests.
+"""
+
+import difflib
+import importlib
+from typing import Iterable, Optional
+
+from clue_tf.errors import CheckpointError, ConfigError
+
+# family name -> "module:attribute" of its Family instance (imported on first use).
+_FAMILY_MODULES = {
+    "bert": "clue_tf.models.bert.family:BERT",
+    "t5": "clue_tf.models.t5.family:T5",
+    "pegasus": "clue_tf.models.pegasus.family:PEGASUS",
+}
+FAMILY_NAMES = tuple(_FAMILY_MODULES)
+
+
+class Family:
+    """One model family. Subclasses fill in every method; a config is the family's own type."""
+
+    name: str = ""
+    description: str = ""
+    heads: tuple = ()  # optional heads the family's checkpoints may carry
+    config_dialects: tuple = ()  # config dialects it reads: "google", "hf", "uer", ...
+    tf1_dialect: Optional[str] = None  # weight dialect of its TF1 checkpoints, if any
+    native_format: str = "hf"  # what training exports: "bundle" (Google TF1) or "hf"
+    bundle_config_names: tuple = ()  # config file names a TF1 bundle folder holds
+
+    def claims_config(self, values: dict) -> Optional[str]:
+        """The config dialect if `values` describes this family's model, else None."""
+        raise NotImplementedError
+
+    def weight_dialect(self, names: Iterable[str], kind: str) -> Optional[str]:
+        """The naming dialect of checkpoint `names` (read from a `kind` file) if they are
+        this family's, else None."""
+        raise NotImplementedError
+
+    def read_config(self, values: dict, dialect: str, source: str):
+        raise NotImplementedError
+
+    def config_dict(self, config, dialect: str) -> dict:
+        raise NotImplementedError
+
+    def fit_config(self, config, shapes: dict, dialect: str, source: str):
+        """`config` with the sizes the weights decide (vocab rows, ...); default: as is."""
+        return config
+
+    def vocab_size(self, config) -> int:
+        return config.vocab_size
+
+    def build(self, config, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
+        raise NotImplementedError
+
+    def rows(self, config, dialect: str) -> list:
+        raise NotImplementedError
+
+    def aliases(self, dialect: str) -> dict:
+        return {}
+
+    def canonical_name(self, name: str, dialect: str) -> str:
+        return name
+
+    def heads_in(self, names: Iterable[str], config, dialect: str) -> tuple:
+        """The heads whose weights appear among `names` (a source's own heads)."""
+        names = set(names)
+        present = {row.head for row in self.rows(config, dialect) if row.head and row.name in names}
+        return tuple(h for h in self.heads if h in present)
+
+    def num_labels_in(self, shapes: dict, config, dialect: str) -> Optional[int]:
+        """The classifier's label count a checkpoint carries, if it has one."""
+        return None
+
+    def config_from_model(self, model):
+        """The config describing a Keras model of this family (for `.keras` files)."""
+        raise NotImplementedError
+
+    def count_parameters(self, config) -> int:
+        raise NotImplementedError
+
+    def write_keras_hub_preset(self, out_dir: str, model, config, vocab_file: str, skip_paths=(), **options):
+        raise ConfigError(f"no keras-hub preset export for {self.name} models; use --output_format=hf")
+
+    def objective(self, settings, config, vocab):
+        """The pretraining objective (training/objectives.py) for this family."""
+        raise NotImplementedError
+
+    def describe(self, config) -> str:
+        return f"a {self.name} model of this config"
+
+
+def get_family(name: str) -> Family:
+    """The Family called `name`; a one-line error with a suggestion for an unknown one."""
+    if name not in _FAMILY_MODULES:
+        close = difflib.get_close_matches(str(name), FAMILY_NAMES, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ConfigError(f"unknown model family {name!r} (known: {', '.join(FAMILY_NAMES)}){hint}")
+    module, attribute = _FAMILY_MODULES[name].split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def all_families() -> list[Family]:
+    return [get_family(name) for name in FAMILY_NAMES]
+
+
+def family_of_config(values: dict, source: str) -> tuple[Family, str]:
+    """The family and config dialect of a config's values, or a ConfigError naming the file."""
+    for family in all_families():
+        dialect = family.claims_config(values)
+        if dialect:
+            return family, dialect
+    raise ConfigError(f"{source}: not a config of any known model family ({', '.join(FAMILY_NAMES)})")
+
+
+def check_weights_family(family: Family, names: list[str], kind: str, where: str) -> str:
+    """The weight dialect of `names` for `family`; if they are another family's, one error
+    naming the family found."""
+    dialect = family.weight_dialect(names, kind)
+    if dialect:
+        return dialect
+    for other in all_families():
+        if other is not family and other.weight_dialect(names, kind):
+            raise CheckpointError(f"{where}: holds a {other.name} checkpoint, but the config describes "
+                                  f"a {family.name} model")
+    raise CheckpointError(f"{where}: no {family.name} weights recognised (first names: "
+                          f"{', '.join(sorted(names)[:3])})")

@@ -1,0 +1,148 @@
+"""The BERT architecture, read from and written to the three config dialects it ships in.
+
+Google's `bert_config.json`, HF's `config.json` and UER-py's config name the same fields
+differently, and they disagree on what "gelu" means: Google's code computes the tanh
+approximation, HF and UER the exact erf form. `BertConfig` holds one dialect-free
+activation name ("gelu_tanh" or "gelu_erf", or relu/tanh/linear); each dialect is read and
+written by its own table, so a model keeps its activation across formats.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from clue_tf.errors import ConfigError
+
+ACTIVATION_NAMES = ("gelu_tanh", "gelu_erf", "relu", "tanh", "linear")
+
+# dialect -> (name in the file -> ours, ours -> name to write)
+_ACTIVATIONS = {
+    # Google's modeling.py: "gelu" is the tanh form. "gelu_erf" is ours for the exact form
+    # (bert4keras reads it too); "gelu_exact" is what clue-tf 0.1 wrote for it.
+    "google": ({"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_erf": "gelu_erf",
+                "gelu_exact": "gelu_erf"}, {"gelu_tanh": "gelu", "gelu_erf": "gelu_erf"}),
+    "hf": ({"gelu": "gelu_erf", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh",
+            "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_new"}),
+    "uer": ({"gelu": "gelu_erf", "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_fast"}),
+}
+_PLAIN = {"relu": "relu", "tanh": "tanh", "linear": "linear"}
+
+# UER-py's field names -> ours (UER has no vocab_size: the vocab file and weights decide).
+_UER_FIELDS = {"hidden_size": "hidden_size", "layers_num": "num_hidden_layers",
+               "heads_num": "num_attention_heads", "feedforward_size": "intermediate_size",
+               "max_seq_length": "max_position_embeddings", "dropout": "hidden_dropout_prob"}
+DIALECTS = tuple(_ACTIVATIONS)
+
+
+@dataclass
+class BertConfig:
+    """Google's BertConfig fields and defaults; `hidden_act` in our dialect-free names;
+    keys no field takes are kept in `extra` and written back."""
+
+    vocab_size: int
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu_tanh"
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 16
+    initializer_range: float = 0.02
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def field_names(cls) -> set[str]:
+        return {f.name for f in dataclasses.fields(cls)} - {"extra"}
+
+    @classmethod
+    def from_dict(cls, values: dict, source: str = "<dict>", dialect: str = "google") -> "BertConfig":
+        """Reads a config in `dialect` ("google", "hf" or "uer"), checking field types."""
+        if dialect not in DIALECTS:
+            raise ConfigError(f"{source}: unknown config dialect {dialect!r}")
+        values = dict(values)
+        if dialect == "uer":
+            values = {_UER_FIELDS.get(k, k): v for k, v in values.items()}
+            values.setdefault("attention_probs_dropout_prob", values.get("hidden_dropout_prob", 0.1))
+            values.setdefault("type_vocab_size", 2)
+            values.setdefault("vocab_size", 0)  # decided by the weights
+        if "vocab_size" not in values:
+            raise ConfigError(f"{source}: missing required field 'vocab_size'")
+        names = cls.field_names()
+        known = {k: v for k, v in values.items() if k in names}
+        extra = {k: v for k, v in values.items() if k not in names}
+        for name, value in known.items():
+            wanted = {f.name: f.type for f in dataclasses.fields(cls)}[name]
+            ok = (isinstance(value, int) and not isinstance(value, bool)) if wanted is int else (
+                isinstance(value, (int, float)) and not isinstance(value, bool)) if wanted is float else (
+                isinstance(value, str))
+            if not ok:
+                raise ConfigError(f"{source}: {name} is {value!r}, expected {wanted.__name__}")
+        if "hidden_act" in known:
+            known["hidden_act"] = read_activation(known["hidden_act"], dialect, source)
+        if dialect == "hf":
+            _check_hf_architecture(values, source)
+        config = cls(**known, extra=extra)
+        config.validate(source)
+        return config
+
+    def validate(self, source: str) -> None:
+        for name in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                     "max_position_embeddings", "type_vocab_size"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
+        if self.hidden_size % self.num_attention_heads:
+            raise ConfigError(
+                f"{source}: hidden_size {self.hidden_size} is not a multiple of "
+                f"num_attention_heads {self.num_attention_heads}")
+
+    def to_dict(self, dialect: str = "google") -> dict:
+        """The config as `dialect` writes it (our extra keys kept)."""
+        values = {f: getattr(self, f) for f in sorted(self.field_names(), key=_FIELD_ORDER.index)}
+        values["hidden_act"] = write_activation(self.hidden_act, dialect)
+        if dialect == "uer":
+            ours_to_uer = {v: k for k, v in _UER_FIELDS.items()}
+            values = {ours_to_uer.get(k, k): v for k, v in values.items()
+                      if k not in ("vocab_size", "type_vocab_size", "attention_probs_dropout_prob")}
+            values.update(emb_size=self.hidden_size, embedding=["word", "pos", "seg"], encoder="transformer",
+                          mask="fully_visible", target=["mlm"], tie_weights=True)
+        elif dialect == "hf":
+            values.update(model_type="bert", layer_norm_eps=1e-12, pad_token_id=0)
+            values.setdefault("architectures", ["BertForMaskedLM"])
+        dropped = _HF_ONLY if dialect != "hf" else ()
+        values.update({k: v for k, v in self.extra.items() if k not in values and k not in dropped})
+        return values
+
+
+_FIELD_ORDER = [f.name for f in dataclasses.fields(BertConfig)]
+# HF keys that mean nothing to Google's or UER's readers (kept when writing HF again).
+_HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "transformers_version",
+            "torch_dtype", "dtype", "position_embedding_type", "use_cache", "classifier_dropout",
+            "gradient_checkpointing", "directionality", "pooler_fc_size", "pooler_num_attention_heads",
+            "pooler_num_fc_layers", "pooler_size_per_head", "pooler_type", "output_past")
+
+
+def _check_hf_architecture(values: dict, source: str) -> None:
+    """HF config keys that would describe another model than ours."""
+    if values.get("model_type", "bert") != "bert":
+        raise ConfigError(f"{source}: model_type {values['model_type']!r} is not bert")
+    if values.get("layer_norm_eps", 1e-12) != 1e-12:
+        raise ConfigError(f"{source}: layer_norm_eps {values['layer_norm_eps']} (BERT uses 1e-12)")
+    if values.get("position_embedding_type", "absolute") != "absolute":
+        raise ConfigError(f"{source}: position_embedding_type {values['position_embedding_type']!r} "
+                          "(only absolute)")
+
+
+def read_activation(name: str, dialect: str, source: str = "config") -> str:
+    """Our activation name for `name` as `dialect` means it."""
+    table = {**_PLAIN, **_ACTIVATIONS[dialect][0]}
+    if name in ACTIVATION_NAMES and dialect == "google" and name not in table:
+        table[name] = name  # our own names, as clue-tf writes them into bert_config.json
+    if name not in table:
+        raise ConfigError(f"{source}: hidden_act {name!r} is not one of {sorted(table)}")
+    return table[name]
+
+
+def write_activation(name: str, dialect: str) -> str:
+    return {**_PLAIN, **_ACTIVATIONS[dialect][1]}.get(name, name)
