@@ -17,6 +17,7 @@ from clue_tf.errors import CheckpointError, ConfigError
 # family name -> "module:attribute" of its Family instance (imported on first use).
 _FAMILY_MODULES = {
     "bert": "clue_tf.models.bert.family:BERT",
+    "albert": "clue_tf.models.albert.family:ALBERT",
     "t5": "clue_tf.models.t5.family:T5",
     "pegasus": "clue_tf.models.pegasus.family:PEGASUS",
 }
@@ -33,6 +34,7 @@ class Family:
     tf1_dialect: Optional[str] = None  # weight dialect of its TF1 checkpoints, if any
     native_format: str = "hf"  # what training exports: "bundle" (Google TF1) or "hf"
     bundle_config_names: tuple = ()  # config file names a TF1 bundle folder holds
+    bundle_files: tuple = ("model.ckpt", "config.json")  # (checkpoint prefix, config) a bundle is written as
 
     def claims_config(self, values: dict) -> Optional[str]:
         """The config dialect if `values` describes this family's model, else None."""
@@ -45,6 +47,10 @@ class Family:
 
     def read_config(self, values: dict, dialect: str, source: str):
         raise NotImplementedError
+
+    def tf1_dialect_for(self, config) -> Optional[str]:
+        """The TF1 naming dialect a bundle of this config is written in."""
+        return self.tf1_dialect
 
     def config_dict(self, config, dialect: str) -> dict:
         raise NotImplementedError
@@ -127,7 +133,7 @@ def check_weights_family(family: Family, names: list[str], kind: str, where: str
         return dialect
     for other in all_families():
         if other is not family and other.weight_dialect(names, kind):
-            raise CheckpointError(f"{where}: holds a {other.name} checkpoint, but the config describes "
+            raise CheckpointError(f"{where}: holds {other.name} weights, but the config describes "
                                   f"a {family.name} model")
     raise CheckpointError(f"{where}: no {family.name} weights recognised (first names: "
                           f"{', '.join(sorted(names)[:3])})")

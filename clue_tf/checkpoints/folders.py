@@ -30,8 +30,7 @@ VOCAB_NAME = "vocab.txt"
 KERAS_HUB_VOCAB = os.path.join("assets", "tokenizer", "vocabulary.txt")
 # Output formats of `write`, and the files they consist of.
 FORMATS = ("bundle", "hf", "uer", "keras_hub", "keras")
-_FORMAT_FILES = {"bundle": ("bert_model.ckpt", "bert_config.json"), "hf": (hf.SAFETENSORS_NAME, "config.json"),
-                 "uer": ("model.bin", "config.json")}
+_FORMAT_FILES = {"hf": (hf.SAFETENSORS_NAME, "config.json"), "uer": ("model.bin", "config.json")}
 
 
 @dataclass
@@ -305,15 +304,16 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
         elif output_format == "keras_hub":
             heads = family.write_keras_hub_preset(tmp, model, config, vocab_file, skip_paths, **options)
         else:
-            dialect = {"bundle": family.tf1_dialect, "hf": "hf", "uer": "uer"}[output_format]
-            if dialect not in (family.tf1_dialect, *family.config_dialects) or dialect == "mesh":
+            dialect = {"bundle": family.tf1_dialect_for(config), "hf": "hf", "uer": "uer"}[output_format]
+            if dialect not in (family.tf1_dialect_for(config), *family.config_dialects) or dialect == "mesh":
                 raise ClueTfError(f"{family.name} models cannot be written as {output_format}; "
                                   f"use --output_format=hf")
             rows = family.rows(config, dialect)
             state = dump_rows(model, rows, skip_paths)
             _check_complete(model, rows, skip_paths, output_format)
             heads = family.heads_in(state, config, dialect)
-            weights_name, config_name = _FORMAT_FILES[output_format]
+            weights_name, config_name = (family.bundle_files if output_format == "bundle"
+                                         else _FORMAT_FILES[output_format])
             if output_format == "bundle":
                 tf1.write_checkpoint(state, os.path.join(tmp, weights_name))
             elif output_format == "hf":

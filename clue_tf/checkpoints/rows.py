@@ -59,6 +59,13 @@ class Layout:
 
 COPY = Layout()
 LINEAR = Layout(inputs=1, transpose=True)  # a torch Linear weight of a Keras kernel
+TRANSPOSED = Layout(transpose=True)  # Google's output_weights [out, in]
+# keras-hub's attention keeps per-head kernels; checkpoints store them flat.
+HEADS_IN = Layout(inputs=1)  # [H, heads, head_dim] -> [H, heads*head_dim]
+HEADS_BIAS = Layout(inputs=0)  # [heads, head_dim] -> [heads*head_dim]
+HEADS_OUT = Layout(inputs=2)  # [heads, head_dim, H] -> [heads*head_dim, H]
+HF_HEADS_IN = Layout(inputs=1, transpose=True)  # ... as torch Linear weights
+HF_HEADS_OUT = Layout(inputs=2, transpose=True)
 
 
 @dataclass(frozen=True)
@@ -151,14 +158,15 @@ def load_rows(model, source: WeightSource, rows: Iterable[Row], aliases: Optiona
         if alias in names and original in names and not np.array_equal(source.get(alias), source.get(original)):
             raise CheckpointError(f"{source.where}: {alias} differs from {original}; this model "
                                   "shares one weight between them")
-    known = {row.name for row in rows} | set(aliases)
+    variables = [(row, row.variable(model, by_path)) for row in rows]
+    # Known: what the model has, and heads it was built without; never backbone rows it lacks.
+    known = {row.name for row, var in variables if var is not None or row.head} | set(aliases)
     unused = sorted(n for n in names if n not in known and not is_training_state(n))
     if unused and not allow_unused:
         raise CheckpointError(f"{source.where}: weights that {describe} does not have: {_some(unused)}; "
                               "is the config right? (--allow_unused_weights loads anyway)")
     report = LoadReport(unused=unused)
-    built = [(row, row.variable(model, by_path)) for row in rows]
-    built = [(row, var) for row, var in built if var is not None]
+    built = [(row, var) for row, var in variables if var is not None]
     heads: dict[str, list] = {}
     for row, var in built:
         if row.head:

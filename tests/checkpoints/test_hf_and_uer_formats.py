@@ -124,7 +124,7 @@ def test_another_familys_weights_under_a_bert_config_name_the_family(tmp_path):
     bert_config = {"model_type": "bert", "vocab_size": 150, "hidden_size": 32, "num_hidden_layers": 2,
                    "num_attention_heads": 4, "intermediate_size": 64}
     (tmp_path / "config.json").write_text(json.dumps(bert_config))
-    with pytest.raises(CheckpointError, match="holds a t5 checkpoint, but the config describes a bert model"):
+    with pytest.raises(CheckpointError, match="holds t5 weights, but the config describes a bert model"):
         load(locate(str(tmp_path)))
     save_file({"x": np.zeros(2, np.float32)}, str(tmp_path / "model.safetensors"))
     with pytest.raises(CheckpointError, match="no bert weights recognised"):

@@ -14,16 +14,8 @@ import keras_hub
 from keras_hub.layers import PositionEmbedding, ReversibleEmbedding, TransformerEncoder
 
 from clue_tf.errors import ConfigError
+from clue_tf.models.activations import KERAS_ACTIVATIONS as ACTIVATIONS
 from clue_tf.models.bert.config import BertConfig
-
-# Our dialect-free activation names (models/bert/config.py) -> Keras activations.
-ACTIVATIONS = {
-    "gelu_tanh": lambda x: keras.activations.gelu(x, approximate=True),
-    "gelu_erf": lambda x: keras.activations.gelu(x, approximate=False),
-    "relu": "relu",
-    "tanh": "tanh",
-    "linear": "linear",
-}
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
 _LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
 

@@ -1,10 +1,9 @@
 """The BERT architecture, read from and written to the three config dialects it ships in.
 
 Google's `bert_config.json`, HF's `config.json` and UER-py's config name the same fields
-differently, and they disagree on what "gelu" means: Google's code computes the tanh
-approximation, HF and UER the exact erf form. `BertConfig` holds one dialect-free
-activation name ("gelu_tanh" or "gelu_erf", or relu/tanh/linear); each dialect is read and
-written by its own table, so a model keeps its activation across formats.
+differently, and disagree on what "gelu" means (see models/activations.py). `BertConfig`
+holds one dialect-free activation name; each dialect is read and written by its own table,
+so a model keeps its activation across formats.
 """
 
 import dataclasses
@@ -12,26 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clue_tf.errors import ConfigError
-
-ACTIVATION_NAMES = ("gelu_tanh", "gelu_erf", "relu", "tanh", "linear")
-
-# dialect -> (name in the file -> ours, ours -> name to write)
-_ACTIVATIONS = {
-    # Google's modeling.py: "gelu" is the tanh form. "gelu_erf" is ours for the exact form
-    # (bert4keras reads it too); "gelu_exact" is what clue-tf 0.1 wrote for it.
-    "google": ({"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_erf": "gelu_erf",
-                "gelu_exact": "gelu_erf"}, {"gelu_tanh": "gelu", "gelu_erf": "gelu_erf"}),
-    "hf": ({"gelu": "gelu_erf", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh",
-            "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_new"}),
-    "uer": ({"gelu": "gelu_erf", "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_fast"}),
-}
-_PLAIN = {"relu": "relu", "tanh": "tanh", "linear": "linear"}
+from clue_tf.models.activations import DIALECTS, read_activation, write_activation
 
 # UER-py's field names -> ours (UER has no vocab_size: the vocab file and weights decide).
 _UER_FIELDS = {"hidden_size": "hidden_size", "layers_num": "num_hidden_layers",
                "heads_num": "num_attention_heads", "feedforward_size": "intermediate_size",
                "max_seq_length": "max_position_embeddings", "dropout": "hidden_dropout_prob"}
-DIALECTS = tuple(_ACTIVATIONS)
 
 
 @dataclass
@@ -132,17 +117,3 @@ def _check_hf_architecture(values: dict, source: str) -> None:
     if values.get("position_embedding_type", "absolute") != "absolute":
         raise ConfigError(f"{source}: position_embedding_type {values['position_embedding_type']!r} "
                           "(only absolute)")
-
-
-def read_activation(name: str, dialect: str, source: str = "config") -> str:
-    """Our activation name for `name` as `dialect` means it."""
-    table = {**_PLAIN, **_ACTIVATIONS[dialect][0]}
-    if name in ACTIVATION_NAMES and dialect == "google" and name not in table:
-        table[name] = name  # our own names, as clue-tf writes them into bert_config.json
-    if name not in table:
-        raise ConfigError(f"{source}: hidden_act {name!r} is not one of {sorted(table)}")
-    return table[name]
-
-
-def write_activation(name: str, dialect: str) -> str:
-    return {**_PLAIN, **_ACTIVATIONS[dialect][1]}.get(name, name)

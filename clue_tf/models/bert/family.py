@@ -26,6 +26,7 @@ class BertFamily(Family):
     tf1_dialect = "google"
     native_format = "bundle"
     bundle_config_names = ("bert_config.json", "bert_config*.json", "*config*.json")
+    bundle_files = ("bert_model.ckpt", "bert_config.json")
 
     def claims_config(self, values: dict) -> Optional[str]:
         if values.get("class_name") == "BertBackbone":
@@ -42,10 +43,8 @@ class BertFamily(Family):
         names = set(names)
         if kind == "keras_hub":
             return "keras_hub" if "transformer_layer_0/self_attention_layer/query/kernel" in names else None
-        if "bert/embeddings/word_embeddings" in names:
+        if "bert/encoder/layer_0/attention/self/query/kernel" in names:
             return "google"
-        if any(n.startswith("bert/encoder/embedding_hidden_mapping_in") for n in names):
-            return None  # ALBERT's factorised embeddings
         if names & {"embedding.word.embedding.weight", "embedding.word_embedding.weight"} and any(
                 n.startswith("encoder.transformer.") for n in names):
             return "uer"

@@ -12,20 +12,15 @@ keras-hub's attention keeps per-head kernels ([H, heads, head_dim]); layouts fla
 
 import re
 
-from clue_tf.checkpoints.rows import COPY, LINEAR, Layout, Row
-
-_HEADS_IN = Layout(inputs=1)  # [H, heads, head_dim] -> [H, heads*head_dim]
-_HEADS_BIAS = Layout(inputs=0)  # [heads, head_dim] -> [heads*head_dim]
-_HEADS_OUT = Layout(inputs=2)  # [heads, head_dim, H] -> [heads*head_dim, H]
-_TRANSPOSED = Layout(transpose=True)
-_HF_HEADS_IN = Layout(inputs=1, transpose=True)
-_HF_HEADS_OUT = Layout(inputs=2, transpose=True)
+from clue_tf.checkpoints.rows import (
+    COPY, HEADS_BIAS, HEADS_IN, HEADS_OUT, HF_HEADS_IN, HF_HEADS_OUT, LINEAR, TRANSPOSED, Layout, Row,
+)
 
 # Our Keras weight paths, by role.
-_EMBEDDINGS = {"word": "token_embedding/embeddings", "segment": "segment_embedding/embeddings",
+EMBEDDING_PATHS = {"word": "token_embedding/embeddings", "segment": "segment_embedding/embeddings",
                "position": "position_embedding/embeddings", "norm_gamma": "embeddings_layer_norm/gamma",
                "norm_beta": "embeddings_layer_norm/beta"}
-_LAYER = {
+LAYER_PATHS = {
     "q_kernel": "self_attention_layer/query/kernel", "q_bias": "self_attention_layer/query/bias",
     "k_kernel": "self_attention_layer/key/kernel", "k_bias": "self_attention_layer/key/bias",
     "v_kernel": "self_attention_layer/value/kernel", "v_bias": "self_attention_layer/value/bias",
@@ -35,14 +30,14 @@ _LAYER = {
     "ffn_out_kernel": "feedforward_output_dense/kernel", "ffn_out_bias": "feedforward_output_dense/bias",
     "ffn_norm_gamma": "feedforward_layer_norm/gamma", "ffn_norm_beta": "feedforward_layer_norm/beta",
 }
-_POOLER = {"pooler_kernel": "pooled_dense/kernel", "pooler_bias": "pooled_dense/bias"}
-_MASKED_LM = {"mlm_kernel": "masked_lm_head/intermediate_dense/kernel",
+POOLER_PATHS = {"pooler_kernel": "pooled_dense/kernel", "pooler_bias": "pooled_dense/bias"}
+MASKED_LM_PATHS = {"mlm_kernel": "masked_lm_head/intermediate_dense/kernel",
               "mlm_bias": "masked_lm_head/intermediate_dense/bias",
               "mlm_norm_gamma": "masked_lm_head/intermediate_layer_norm/gamma",
               "mlm_norm_beta": "masked_lm_head/intermediate_layer_norm/beta",
               "mlm_output_bias": "masked_lm_head/output_bias"}
-_NEXT_SENTENCE = {"nsp_kernel": "next_sentence_head/kernel", "nsp_bias": "next_sentence_head/bias"}
-_CLASSIFIER = {"classifier_kernel": "classifier_head/kernel", "classifier_bias": "classifier_head/bias"}
+NEXT_SENTENCE_PATHS = {"nsp_kernel": "next_sentence_head/kernel", "nsp_bias": "next_sentence_head/bias"}
+CLASSIFIER_PATHS = {"classifier_kernel": "classifier_head/kernel", "classifier_bias": "classifier_head/bias"}
 
 # role -> (name, layout) per dialect; "{i}" is the layer index.
 _NAMES = {
@@ -52,13 +47,13 @@ _NAMES = {
         "position": ("bert/embeddings/position_embeddings", COPY),
         "norm_gamma": ("bert/embeddings/LayerNorm/gamma", COPY),
         "norm_beta": ("bert/embeddings/LayerNorm/beta", COPY),
-        "q_kernel": ("bert/encoder/layer_{i}/attention/self/query/kernel", _HEADS_IN),
-        "q_bias": ("bert/encoder/layer_{i}/attention/self/query/bias", _HEADS_BIAS),
-        "k_kernel": ("bert/encoder/layer_{i}/attention/self/key/kernel", _HEADS_IN),
-        "k_bias": ("bert/encoder/layer_{i}/attention/self/key/bias", _HEADS_BIAS),
-        "v_kernel": ("bert/encoder/layer_{i}/attention/self/value/kernel", _HEADS_IN),
-        "v_bias": ("bert/encoder/layer_{i}/attention/self/value/bias", _HEADS_BIAS),
-        "o_kernel": ("bert/encoder/layer_{i}/attention/output/dense/kernel", _HEADS_OUT),
+        "q_kernel": ("bert/encoder/layer_{i}/attention/self/query/kernel", HEADS_IN),
+        "q_bias": ("bert/encoder/layer_{i}/attention/self/query/bias", HEADS_BIAS),
+        "k_kernel": ("bert/encoder/layer_{i}/attention/self/key/kernel", HEADS_IN),
+        "k_bias": ("bert/encoder/layer_{i}/attention/self/key/bias", HEADS_BIAS),
+        "v_kernel": ("bert/encoder/layer_{i}/attention/self/value/kernel", HEADS_IN),
+        "v_bias": ("bert/encoder/layer_{i}/attention/self/value/bias", HEADS_BIAS),
+        "o_kernel": ("bert/encoder/layer_{i}/attention/output/dense/kernel", HEADS_OUT),
         "o_bias": ("bert/encoder/layer_{i}/attention/output/dense/bias", COPY),
         "attention_norm_gamma": ("bert/encoder/layer_{i}/attention/output/LayerNorm/gamma", COPY),
         "attention_norm_beta": ("bert/encoder/layer_{i}/attention/output/LayerNorm/beta", COPY),
@@ -75,9 +70,9 @@ _NAMES = {
         "mlm_norm_gamma": ("cls/predictions/transform/LayerNorm/gamma", COPY),
         "mlm_norm_beta": ("cls/predictions/transform/LayerNorm/beta", COPY),
         "mlm_output_bias": ("cls/predictions/output_bias", COPY),
-        "nsp_kernel": ("cls/seq_relationship/output_weights", _TRANSPOSED),
+        "nsp_kernel": ("cls/seq_relationship/output_weights", TRANSPOSED),
         "nsp_bias": ("cls/seq_relationship/output_bias", COPY),
-        "classifier_kernel": ("output_weights", _TRANSPOSED),
+        "classifier_kernel": ("output_weights", TRANSPOSED),
         "classifier_bias": ("output_bias", COPY),
     },
     "hf": {
@@ -86,13 +81,13 @@ _NAMES = {
         "position": ("bert.embeddings.position_embeddings.weight", COPY),
         "norm_gamma": ("bert.embeddings.LayerNorm.weight", COPY),
         "norm_beta": ("bert.embeddings.LayerNorm.bias", COPY),
-        "q_kernel": ("bert.encoder.layer.{i}.attention.self.query.weight", _HF_HEADS_IN),
-        "q_bias": ("bert.encoder.layer.{i}.attention.self.query.bias", _HEADS_BIAS),
-        "k_kernel": ("bert.encoder.layer.{i}.attention.self.key.weight", _HF_HEADS_IN),
-        "k_bias": ("bert.encoder.layer.{i}.attention.self.key.bias", _HEADS_BIAS),
-        "v_kernel": ("bert.encoder.layer.{i}.attention.self.value.weight", _HF_HEADS_IN),
-        "v_bias": ("bert.encoder.layer.{i}.attention.self.value.bias", _HEADS_BIAS),
-        "o_kernel": ("bert.encoder.layer.{i}.attention.output.dense.weight", _HF_HEADS_OUT),
+        "q_kernel": ("bert.encoder.layer.{i}.attention.self.query.weight", HF_HEADS_IN),
+        "q_bias": ("bert.encoder.layer.{i}.attention.self.query.bias", HEADS_BIAS),
+        "k_kernel": ("bert.encoder.layer.{i}.attention.self.key.weight", HF_HEADS_IN),
+        "k_bias": ("bert.encoder.layer.{i}.attention.self.key.bias", HEADS_BIAS),
+        "v_kernel": ("bert.encoder.layer.{i}.attention.self.value.weight", HF_HEADS_IN),
+        "v_bias": ("bert.encoder.layer.{i}.attention.self.value.bias", HEADS_BIAS),
+        "o_kernel": ("bert.encoder.layer.{i}.attention.output.dense.weight", HF_HEADS_OUT),
         "o_bias": ("bert.encoder.layer.{i}.attention.output.dense.bias", COPY),
         "attention_norm_gamma": ("bert.encoder.layer.{i}.attention.output.LayerNorm.weight", COPY),
         "attention_norm_beta": ("bert.encoder.layer.{i}.attention.output.LayerNorm.bias", COPY),
@@ -120,13 +115,13 @@ _NAMES = {
         "position": ("embedding.pos.embedding.weight", COPY),
         "norm_gamma": ("embedding.layer_norm.gamma", COPY),
         "norm_beta": ("embedding.layer_norm.beta", COPY),
-        "q_kernel": ("encoder.transformer.{i}.self_attn.linear_layers.0.weight", _HF_HEADS_IN),
-        "q_bias": ("encoder.transformer.{i}.self_attn.linear_layers.0.bias", _HEADS_BIAS),
-        "k_kernel": ("encoder.transformer.{i}.self_attn.linear_layers.1.weight", _HF_HEADS_IN),
-        "k_bias": ("encoder.transformer.{i}.self_attn.linear_layers.1.bias", _HEADS_BIAS),
-        "v_kernel": ("encoder.transformer.{i}.self_attn.linear_layers.2.weight", _HF_HEADS_IN),
-        "v_bias": ("encoder.transformer.{i}.self_attn.linear_layers.2.bias", _HEADS_BIAS),
-        "o_kernel": ("encoder.transformer.{i}.self_attn.final_linear.weight", _HF_HEADS_OUT),
+        "q_kernel": ("encoder.transformer.{i}.self_attn.linear_layers.0.weight", HF_HEADS_IN),
+        "q_bias": ("encoder.transformer.{i}.self_attn.linear_layers.0.bias", HEADS_BIAS),
+        "k_kernel": ("encoder.transformer.{i}.self_attn.linear_layers.1.weight", HF_HEADS_IN),
+        "k_bias": ("encoder.transformer.{i}.self_attn.linear_layers.1.bias", HEADS_BIAS),
+        "v_kernel": ("encoder.transformer.{i}.self_attn.linear_layers.2.weight", HF_HEADS_IN),
+        "v_bias": ("encoder.transformer.{i}.self_attn.linear_layers.2.bias", HEADS_BIAS),
+        "o_kernel": ("encoder.transformer.{i}.self_attn.final_linear.weight", HF_HEADS_OUT),
         "o_bias": ("encoder.transformer.{i}.self_attn.final_linear.bias", COPY),
         "attention_norm_gamma": ("encoder.transformer.{i}.layer_norm_1.gamma", COPY),
         "attention_norm_beta": ("encoder.transformer.{i}.layer_norm_1.beta", COPY),
@@ -153,8 +148,8 @@ _NAMES = {
 # head is called mlm_head. It has no NSP head, and its classifier is another model.
 _NAMES["keras_hub"] = {
     role: (path.replace("masked_lm_head/", "mlm_head/"), COPY)
-    for roles in (_EMBEDDINGS, _POOLER, _MASKED_LM) for role, path in roles.items()}
-_NAMES["keras_hub"].update({role: ("transformer_layer_{i}/" + path, COPY) for role, path in _LAYER.items()})
+    for roles in (EMBEDDING_PATHS, POOLER_PATHS, MASKED_LM_PATHS) for role, path in roles.items()}
+_NAMES["keras_hub"].update({role: ("transformer_layer_{i}/" + path, COPY) for role, path in LAYER_PATHS.items()})
 
 # Tied copies a file may carry beside the weight they repeat.
 ALIASES = {
@@ -201,11 +196,11 @@ def bert_rows(num_layers: int, dialect: str) -> list[Row]:
             out.append(Row(name, path, layout, head=head, optional=optional))
         return out
 
-    result = rows(_EMBEDDINGS)
+    result = rows(EMBEDDING_PATHS)
     for i in range(num_layers):
-        result += rows(_LAYER, layer=i)
-    result += rows(_POOLER, optional=True)
-    result += rows(_MASKED_LM, head="masked_lm")
-    result += rows(_NEXT_SENTENCE, head="next_sentence")
-    result += rows(_CLASSIFIER, head="classifier")
+        result += rows(LAYER_PATHS, layer=i)
+    result += rows(POOLER_PATHS, optional=True)
+    result += rows(MASKED_LM_PATHS, head="masked_lm")
+    result += rows(NEXT_SENTENCE_PATHS, head="next_sentence")
+    result += rows(CLASSIFIER_PATHS, head="classifier")
     return result

@@ -1,0 +1,105 @@
+"""`albert_config*.json` (Google's and brightmart's) and HF's `AlbertConfig`, in one dataclass.
+
+Google's configs carry `num_hidden_groups` / `inner_group_num`; brightmart's own configs
+lack them (one shared block) and carry `ln_type` ("postln", or "preln" for its xlarge).
+`layout` is not in any config: the checkpoint's names decide it ("google": LayerNorm at the
+embedding width E, then `embedding_hidden_mapping_in` E->H; "brightmart":
+`word_embeddings_2` E->H first, position/type tables and LayerNorm at H).
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from clue_tf.errors import ConfigError
+from clue_tf.models.activations import read_activation, write_activation
+
+LAYOUTS = ("google", "brightmart")
+# HF AlbertConfig keys that mean nothing to Google's readers (kept when writing HF again).
+_HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "bos_token_id", "eos_token_id",
+            "transformers_version", "torch_dtype", "dtype", "position_embedding_type", "classifier_dropout_prob")
+
+
+@dataclass
+class AlbertConfig:
+    """ALBERT's architecture in Google's field names; `hidden_act` in our dialect-free names."""
+
+    vocab_size: int
+    embedding_size: int = 128
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_hidden_groups: int = 1
+    inner_group_num: int = 1
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu_tanh"
+    hidden_dropout_prob: float = 0.0
+    attention_probs_dropout_prob: float = 0.0
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    initializer_range: float = 0.02
+    ln_type: str = "postln"
+    layout: str = "google"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def field_names(cls) -> set[str]:
+        return {f.name for f in dataclasses.fields(cls)} - {"extra", "layout"}
+
+    @classmethod
+    def from_dict(cls, values: dict, source: str = "<dict>", dialect: str = "google") -> "AlbertConfig":
+        if "vocab_size" not in values:
+            raise ConfigError(f"{source}: missing required field 'vocab_size'")
+        if dialect == "hf" and values.get("layer_norm_eps", 1e-12) != 1e-12:
+            raise ConfigError(f"{source}: layer_norm_eps {values['layer_norm_eps']} (ALBERT uses 1e-12)")
+        names = cls.field_names()
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        known = {k: v for k, v in values.items() if k in names}
+        for name, value in known.items():
+            wanted = types[name]
+            ok = (isinstance(value, int) and not isinstance(value, bool)) if wanted is int else (
+                isinstance(value, (int, float)) and not isinstance(value, bool)) if wanted is float else (
+                isinstance(value, str))
+            if not ok:
+                raise ConfigError(f"{source}: {name} is {value!r}, expected {wanted.__name__}")
+        if known.get("ln_type") is None:
+            known.pop("ln_type", None)
+        if "hidden_act" in known:
+            known["hidden_act"] = read_activation(known["hidden_act"], dialect, source)
+        elif dialect == "hf":
+            known["hidden_act"] = "gelu_tanh"  # HF AlbertConfig's default, gelu_new
+        config = cls(**known, extra={k: v for k, v in values.items() if k not in names})
+        config.validate(source)
+        return config
+
+    def validate(self, source: str) -> None:
+        for name in ("hidden_size", "num_hidden_layers", "num_hidden_groups", "inner_group_num",
+                     "num_attention_heads", "intermediate_size", "embedding_size"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
+        if self.hidden_size % self.num_attention_heads:
+            raise ConfigError(f"{source}: hidden_size {self.hidden_size} is not a multiple of "
+                              f"num_attention_heads {self.num_attention_heads}")
+        if self.ln_type not in ("postln", "preln"):
+            raise ConfigError(f"{source}: ln_type {self.ln_type!r} is not postln or preln")
+        if self.layout not in LAYOUTS:
+            raise ConfigError(f"{source}: unknown ALBERT layout {self.layout!r}")
+
+    def group_of_layer(self, layer: int) -> int:
+        """The shared group layer `layer` runs (Google's int(layer / L * G))."""
+        return int(layer / self.num_hidden_layers * self.num_hidden_groups)
+
+    def used_groups(self) -> list[int]:
+        return sorted({self.group_of_layer(i) for i in range(self.num_hidden_layers)})
+
+    def to_dict(self, dialect: str = "google") -> dict:
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                  if f.name not in ("extra", "layout")}
+        values["hidden_act"] = write_activation(self.hidden_act, dialect)
+        if dialect == "hf":
+            values.pop("ln_type")
+            values.update(model_type="albert", layer_norm_eps=1e-12, pad_token_id=0)
+            values.setdefault("architectures", ["AlbertForMaskedLM"])
+        dropped = _HF_ONLY if dialect != "hf" else ()
+        values.update({k: v for k, v in self.extra.items() if k not in values and k not in dropped})
+        return values

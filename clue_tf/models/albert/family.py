@@ -1,0 +1,131 @@
+"""The ALBERT family record: Google's and brightmart's TF1 layouts, HF's names, BERT's heads."""
+
+import dataclasses
+import logging
+from typing import Iterable, Optional
+
+from clue_tf.errors import ConfigError
+from clue_tf.families import Family
+from clue_tf.models.albert import names as albert_names
+from clue_tf.models.albert.config import AlbertConfig
+
+logger = logging.getLogger(__name__)
+
+_GOOGLE_MARK = "bert/encoder/transformer/group_0/inner_group_0/attention_1/self/query/kernel"
+_BRIGHTMART_MARK = "bert/encoder/layer_shared/attention/self/query/kernel"
+_HF_MARK = "albert.embeddings.word_embeddings.weight"
+
+
+class AlbertFamily(Family):
+    name = "albert"
+    description = "ALBERT encoder (Google albert_*_zh, brightmart albert_zh)"
+    heads = ("masked_lm", "next_sentence", "classifier")  # next_sentence: the SOP head, same names
+    config_dialects = ("google", "hf")
+    tf1_dialect = "google"
+    native_format = "bundle"
+    bundle_config_names = ("albert_config.json", "albert_config*.json")
+    bundle_files = ("albert_model.ckpt", "albert_config.json")  # brightmart's names; Google's: model.ckpt-best
+
+    def claims_config(self, values: dict) -> Optional[str]:
+        if "model_type" in values:
+            return "hf" if values["model_type"] == "albert" else None
+        if "num_hidden_layers" in values and {"embedding_size", "num_hidden_groups"} & set(values):
+            return "google"
+        return None
+
+    def weight_dialect(self, names: Iterable[str], kind: str) -> Optional[str]:
+        names = set(names)
+        if _GOOGLE_MARK in names:
+            return "google"
+        if _BRIGHTMART_MARK in names or "bert/embeddings/word_embeddings_2" in names:
+            return "brightmart"
+        if _HF_MARK in names:
+            return "hf"
+        return None
+
+    def read_config(self, values: dict, dialect: str, source: str) -> AlbertConfig:
+        return AlbertConfig.from_dict(values, source=source, dialect=dialect)
+
+    def tf1_dialect_for(self, config: AlbertConfig) -> str:
+        return "brightmart" if config.layout == "brightmart" else "google"
+
+    def config_dict(self, config: AlbertConfig, dialect: str) -> dict:
+        if dialect == "hf" and (config.layout != "google" or config.embedding_size == config.hidden_size):
+            raise ConfigError("HF's AlbertModel has Google's layout with E != H only: a brightmart-layout "
+                              "(or E == H) ALBERT has no HF form; write it as a bundle")
+        return config.to_dict(dialect)
+
+    def fit_config(self, config: AlbertConfig, shapes: dict, dialect: str, source: str) -> AlbertConfig:
+        """Layout from the names; vocab, E, position and type sizes from the tables (warned
+        where the config says otherwise)."""
+        changes = {"layout": "brightmart" if dialect == "brightmart" else "google"}
+        table = albert_names._NAMES[dialect]
+        sizes = {"vocab_size": ("word", 0), "embedding_size": ("word", 1),
+                 "type_vocab_size": ("segment", 0), "max_position_embeddings": ("position", 0)}
+        for field_name, (role, axis) in sizes.items():
+            name = table[role][0]
+            if name in shapes and int(shapes[name][axis]) != getattr(config, field_name):
+                size = int(shapes[name][axis])
+                logger.warning("%s: %s is %s but the checkpoint's %s says %d; using %d", source, field_name,
+                               getattr(config, field_name), name, size, size)
+                changes[field_name] = size
+        fitted = dataclasses.replace(config, **changes)
+        fitted.validate(source)
+        return fitted
+
+    def build(self, config: AlbertConfig, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
+        from clue_tf.models.albert.backbone import AlbertEncoder
+        from clue_tf.models.bert.heads import bert_classifier, bert_with_heads
+
+        encoder = AlbertEncoder.from_albert_config(config, dtype=dtype)
+        if not heads:
+            return encoder
+        if tuple(heads) == ("classifier",):
+            return bert_classifier(encoder, num_labels or 2)
+        return bert_with_heads(encoder, tuple(heads), num_labels)
+
+    def rows(self, config: AlbertConfig, dialect: str) -> list:
+        return albert_names.albert_rows(config, dialect)
+
+    def aliases(self, dialect: str) -> dict:
+        return albert_names.ALIASES[dialect]
+
+    def num_labels_in(self, shapes: dict, config: AlbertConfig, dialect: str) -> Optional[int]:
+        for row in self.rows(config, dialect):
+            if row.keras == "classifier_head/bias" and row.name in shapes:
+                return int(shapes[row.name][0])
+        return None
+
+    def config_from_model(self, model) -> Optional[AlbertConfig]:
+        from clue_tf.models.albert.backbone import AlbertEncoder
+
+        if isinstance(model, AlbertEncoder):
+            return model.albert_config()
+        encoder = next((layer for layer in model.layers if isinstance(layer, AlbertEncoder)), None)
+        return encoder.albert_config() if encoder is not None else None
+
+    def count_parameters(self, config: AlbertConfig) -> int:
+        """Encoder + pooler parameters, counted from the shapes each layout stores."""
+        e, h, i = config.embedding_size, config.hidden_size, config.intermediate_size
+        width = e if config.layout == "google" else h
+        embeddings = config.vocab_size * e + (config.max_position_embeddings + config.type_vocab_size) * width
+        embeddings += 2 * width
+        if config.layout == "brightmart":
+            embeddings += e * h
+        elif e != h:
+            embeddings += e * h + h
+        block = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h
+        blocks = len(config.used_groups()) * config.inner_group_num
+        return embeddings + blocks * block + h * h + h
+
+    def objective(self, settings, config, vocab):
+        from clue_tf.training.objectives import MaskedLmObjective
+
+        return MaskedLmObjective(settings, self, config, vocab)
+
+    def describe(self, config: AlbertConfig) -> str:
+        return (f"a {config.layout}-layout ALBERT with {len(config.used_groups())} group(s) of "
+                f"{config.inner_group_num} block(s)")
+
+
+ALBERT = AlbertFamily()
