@@ -43,14 +43,14 @@ MSG
 done
 source scripts/ensure_env.sh
 
-read -r LAYERS HIDDEN <<< "$(python - "$BUNDLE_DIR" <<'PY'
+SIZE="$(python - "$BUNDLE_DIR" <<'PY'
 import sys
 from clue_tf.checkpoints.folders import locate, read_config
-c = read_config(locate(sys.argv[1]))
-print(c.num_hidden_layers, c.hidden_size)
+from clue_tf.tasks.baselines import size_class
+print(size_class(read_config(locate(sys.argv[1]))))
 PY
 )"
-if [ "$HIDDEN" -lt 768 ] || [ "$LAYERS" -le 4 ]; then DEFAULT_CELL="5 32 1e-4"; else DEFAULT_CELL="3 32 2e-5"; fi
+if [ "$SIZE" = tiny ]; then DEFAULT_CELL="5 32 1e-4"; else DEFAULT_CELL="3 32 2e-5"; fi
 if [ "$GRID" = 1 ]; then
   CELLS=(); for e in 3 5 8; do for b in 32 64; do for lr in 3e-5 1e-4 3e-4; do CELLS+=("$e $b $lr"); done; done; done
 else

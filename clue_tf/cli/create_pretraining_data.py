@@ -37,6 +37,11 @@ flags.DEFINE_float("short_seq_prob", 0.1,
 flags.DEFINE_bool("nsp", True,
                   "Make next-sentence pairs (Google). false: MLM-only instances packing whole "
                   "sentences of a document (RoBERTa style).", flag_values=FLAGS)
+flags.DEFINE_bool("sentence_order", False,
+                  "ALBERT's sentence-order pairs: B follows A, swapped in half the pairs "
+                  "(next_sentence_labels 1 = swapped).", flag_values=FLAGS)
+flags.DEFINE_integer("ngram", 1, "ALBERT's n-gram masking: spans of up to this many words "
+                     "(p ~ 1/n; Google's ALBERT uses 3); 1: BERT's masking.", flag_values=FLAGS)
 flags.DEFINE_bool("dynamic_masking", False,
                   "Write unmasked records; run_pretraining --dynamic_masking draws masks each epoch.",
                   flag_values=FLAGS)
@@ -73,6 +78,7 @@ def main(fv: flags.FlagValues) -> int:
         do_lower_case=fv.do_lower_case, do_whole_word_mask=fv.do_whole_word_mask,
         max_seq_length=fv.max_seq_length, max_predictions_per_seq=fv.max_predictions_per_seq,
         random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,
-        short_seq_prob=fv.short_seq_prob, next_sentence=fv.nsp, masked=not fv.dynamic_masking)
+        short_seq_prob=fv.short_seq_prob, next_sentence=fv.nsp, masked=not fv.dynamic_masking,
+        sentence_order=fv.sentence_order, ngram=fv.ngram)
     print(f"wrote {count} instances -> {fv.output_file}")
     return 0

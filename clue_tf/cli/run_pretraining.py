@@ -32,6 +32,9 @@ flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb"], "Keras optimizer.", f
 flags.DEFINE_bool("dynamic_masking", False, "Draw new masks each epoch from unmasked records.",
                   flag_values=FLAGS)
 flags.DEFINE_bool("nsp", True, "Train the next-sentence-prediction head too.", flag_values=FLAGS)
+flags.DEFINE_bool("sentence_order", False,
+                  "The pair head learns ALBERT's sentence order (records from create_pretraining_data "
+                  "--sentence_order); metrics are reported as sentence_order_*.", flag_values=FLAGS)
 flags.DEFINE_integer("keep_checkpoints", 3, "How many recent checkpoints to keep.", flag_values=FLAGS)
 flags.DEFINE_integer("random_seed", 12345, "Seed for initialisation, shuffling and dynamic masks.",
                      flag_values=FLAGS)
@@ -70,6 +73,7 @@ def main(fv: flags.FlagValues) -> int:
         do_eval=fv.do_eval, strategy=fv.strategy, use_tpu=fv.use_tpu, tpu_name=fv.tpu_name,
         tpu_zone=fv.tpu_zone, gcp_project=fv.gcp_project, optimizer=fv.optimizer,
         mixed_precision=fv.mixed_precision, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
+        sentence_order=fv.sentence_order,
         seed=fv.random_seed, deterministic=fv.deterministic, model_family=fv.model_family,
         allow_unused_weights=fv.allow_unused_weights,
         max_target_length=fv.max_target_length))

@@ -17,6 +17,7 @@ def create_pretraining_data(
     do_whole_word_mask: bool = False, max_seq_length: int = 128, max_predictions_per_seq: int = 20,
     random_seed: int = 12345, dupe_factor: int = 10, masked_lm_prob: float = 0.15,
     short_seq_prob: float = 0.1, next_sentence: bool = True, masked: bool = True,
+    sentence_order: bool = False, ngram: int = 1,
 ) -> int:
     """Reads, builds instances with Google's algorithm and writes them; returns the count."""
     vocab = load_vocab(vocab_file)
@@ -27,7 +28,7 @@ def create_pretraining_data(
     instances = create_training_instances(
         documents, vocab, rng, max_seq_length, dupe_factor, short_seq_prob, masked_lm_prob,
         max_predictions_per_seq, whole_word_mask=do_whole_word_mask, next_sentence=next_sentence,
-        masked=masked)
+        masked=masked, sentence_order=sentence_order, ngram=ngram)
     return write_instances(instances, vocab, output_files, max_seq_length, max_predictions_per_seq)
 
 

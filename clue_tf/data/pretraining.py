@@ -107,9 +107,10 @@ def create_training_instances(
     documents: list[list[Sentence]], vocab: Vocab, rng: random.Random, max_seq_length: int = 128,
     dupe_factor: int = 10, short_seq_prob: float = 0.1, masked_lm_prob: float = 0.15,
     max_predictions_per_seq: int = 20, whole_word_mask: bool = False, next_sentence: bool = True,
-    masked: bool = True,
+    masked: bool = True, sentence_order: bool = False, ngram: int = 1,
 ) -> list[TrainingInstance]:
-    """Google's `create_training_instances`, from already-read documents."""
+    """Google's `create_training_instances`, from already-read documents. `sentence_order`:
+    ALBERT's pairs (label 1 = the two parts swapped); `ngram` > 1: ALBERT's n-gram masking."""
     if max_seq_length < 5:
         raise ClueTfError(f"max_seq_length {max_seq_length} is too small: [CLS] a [SEP] b [SEP] needs at least 5")
     if next_sentence and sum(len(d) for d in documents) < 2:
@@ -117,24 +118,30 @@ def create_training_instances(
                           "add text or use --nsp=false")
     rng.shuffle(documents)
     vocab_words = list(vocab.ids.keys())
-    make = _instances_with_next_sentence if next_sentence else _instances_mlm_only
+    if sentence_order and not next_sentence:
+        raise ClueTfError("sentence-order pairs need pairs: drop --nsp=false")
     instances = []
     for _ in range(dupe_factor):
         for document_index in range(len(documents)):
-            for tokens, segment_ids, is_random_next, flags in make(
-                    documents, document_index, max_seq_length, short_seq_prob, rng):
+            pairs = (_instances_with_next_sentence(documents, document_index, max_seq_length, short_seq_prob, rng,
+                                                   sentence_order) if next_sentence else
+                     _instances_mlm_only(documents, document_index, max_seq_length, short_seq_prob, rng))
+            for tokens, segment_ids, is_random_next, flags in pairs:
                 positions, labels = [], []
                 if masked:
                     tokens, positions, labels = create_masked_lm_predictions(
                         tokens, flags, masked_lm_prob, max_predictions_per_seq, vocab_words, rng,
-                        whole_word_mask)
+                        whole_word_mask, ngram)
                 instances.append(TrainingInstance(tokens, segment_ids, is_random_next, positions, labels))
     rng.shuffle(instances)
     return instances
 
 
-def _instances_with_next_sentence(documents, document_index, max_seq_length, short_seq_prob, rng):
-    """Google's `create_instances_from_document`: A/B segment pairs, half random next."""
+def _instances_with_next_sentence(documents, document_index, max_seq_length, short_seq_prob, rng,
+                                  sentence_order: bool = False):
+    """Google's `create_instances_from_document`: A/B segment pairs, half random next; with
+    `sentence_order`, ALBERT's: half the pairs swapped (a one-segment chunk still takes its B
+    from a random document, as Google's ALBERT script does). Label 1: random or swapped."""
     document = documents[document_index]
     max_num_tokens = max_seq_length - 3
     target_seq_length = max_num_tokens
@@ -153,7 +160,7 @@ def _instances_with_next_sentence(documents, document_index, max_seq_length, sho
                     a_end = rng.randint(1, len(current_chunk) - 1)
                 a = _concat(current_chunk[:a_end])
                 b = ([], [])
-                if len(current_chunk) == 1 or rng.random() < 0.5:
+                if len(current_chunk) == 1 or (not sentence_order and rng.random() < 0.5):
                     is_random_next = True
                     target_b_length = target_seq_length - len(a[0])
                     for _ in range(10):
@@ -171,6 +178,8 @@ def _instances_with_next_sentence(documents, document_index, max_seq_length, sho
                 else:
                     is_random_next = False
                     b = _concat(current_chunk[a_end:])
+                    if sentence_order and rng.random() < 0.5:
+                        a, b, is_random_next = b, a, True
                 _truncate_pair(a, b, max_num_tokens, rng)
                 tokens = ["[CLS]", *a[0], "[SEP]", *b[0], "[SEP]"]
                 flags = [False, *a[1], False, *b[1], False]
@@ -217,13 +226,28 @@ def _truncate_pair(a, b, max_num_tokens: int, rng: random.Random) -> None:
             longer[1].pop()
 
 
+def _ngram_spans(units: list[list[int]], ngram: int, rng: random.Random) -> list[list[list[int]]]:
+    """ALBERT's n-gram choice: from every start unit (in shuffled order) the spans of n, n-1,
+    ..., 1 units, n drawn with p ~ 1/n; the masking loop takes the longest that still fits,
+    as Google's shortens n. Google draws n from NumPy's unseeded global RNG; we use `rng`."""
+    starts = list(range(len(units)))
+    rng.shuffle(starts)
+    entries = []
+    for start in starts:
+        longest = min(ngram, len(units) - start)
+        n = rng.choices(range(1, longest + 1), weights=[1.0 / k for k in range(1, longest + 1)])[0]
+        entries.append([[i for unit in units[start:start + k] for i in unit] for k in range(n, 0, -1)])
+    return entries
+
+
 def create_masked_lm_predictions(
     tokens: list[str], continues_word: list[bool], masked_lm_prob: float,
     max_predictions_per_seq: int, vocab_words: list[str], rng: random.Random,
-    whole_word_mask: bool = False,
+    whole_word_mask: bool = False, ngram: int = 1,
 ) -> tuple[list[str], list[int], list[str]]:
     """Google's masking: ~15% of tokens (whole words if asked), 80% [MASK], 10% kept,
-    10% a random vocab word. Returns the masked tokens, positions and original labels."""
+    10% a random vocab word. Returns the masked tokens, positions and original labels.
+    `ngram` > 1: ALBERT's spans of 1..ngram consecutive candidates, p(n) ~ 1/n."""
     candidates: list[list[int]] = []
     for i, token in enumerate(tokens):
         if token in ("[CLS]", "[SEP]"):
@@ -232,15 +256,20 @@ def create_masked_lm_predictions(
             candidates[-1].append(i)
         else:
             candidates.append([i])
-    rng.shuffle(candidates)
+    if ngram > 1:
+        entries = _ngram_spans(candidates, ngram, rng)
+    else:
+        rng.shuffle(candidates)
+        entries = [[index_set] for index_set in candidates]
     output = list(tokens)
     num_to_predict = min(max_predictions_per_seq, max(1, int(round(len(tokens) * masked_lm_prob))))
     masked: list[MaskedLm] = []
     covered: set[int] = set()
-    for index_set in candidates:
+    for alternatives in entries:
         if len(masked) >= num_to_predict:
             break
-        if len(masked) + len(index_set) > num_to_predict:
+        index_set = next((a for a in alternatives if len(masked) + len(a) <= num_to_predict), None)
+        if index_set is None:
             continue
         if any(index in covered for index in index_set):
             continue

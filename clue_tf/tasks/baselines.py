@@ -31,6 +31,12 @@ def best_cells(output_root: str) -> dict[str, tuple[str, float]]:
     return best
 
 
+def size_class(config) -> str:
+    """CLUE's size rule for default settings: "tiny" (hidden < 768 or at most 4 layers:
+    RoBERTa-tiny, ALBERT-tiny, the small UER miniatures) or "base"."""
+    return "tiny" if config.hidden_size < 768 or config.num_hidden_layers <= 4 else "base"
+
+
 def published_scores(model: Optional[str]) -> tuple[Optional[str], dict]:
     """(registry name, task -> published CLUE score) for a registry name or a bundle folder
     named like one (`RoBERTa-tiny-clue/`, `chinese_L-12_H-768_A-12`); ({}, None) if unknown."""
@@ -60,12 +66,16 @@ def summarize(output_root: str, model: Optional[str] = None) -> str:
     for task, (cell, accuracy) in best.items():
         reference = f"{published[task]:.2f}" if task in published else "-"
         rows.append(f"| {task} | {100 * accuracy:.2f} | {reference} | {os.path.basename(cell)} |")
-        for name in os.listdir(cell):
-            if name.endswith("_predict.json"):
-                shutil.copyfile(os.path.join(cell, name), os.path.join(submission_dir, name))
+        for file_name in os.listdir(cell):
+            if file_name.endswith("_predict.json"):
+                shutil.copyfile(os.path.join(cell, file_name), os.path.join(submission_dir, file_name))
     archive = zip_submissions(submission_dir)
-    note = ("\npublished: CLUE's own figures for this model (CLUEPretrainedModels README)."
-            if published else "\npublished: no figures known for this model.")
+    note = "\npublished: no figures known for this model."
+    if published:
+        from clue_tf.checkpoints.registry import load_registry
+
+        source = load_registry()[name].published["clue_scores"].get("source", "CLUE")
+        note = f"\npublished: CLUE's own figures for this model ({source})."
     return "\n".join(rows) + f"\n{note}\nsubmission zip: {archive}\n"
 
 

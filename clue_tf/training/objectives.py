@@ -27,13 +27,14 @@ def token_losses(logits, labels, weights, global_weight, epsilon: float = 1e-5) 
 
 
 class MaskedLmObjective:
-    """Google's run_pretraining.py: masked LM plus (optionally) next-sentence prediction."""
-
-    metric_names = ["loss", "masked_lm_loss", "masked_lm_accuracy", "next_sentence_loss",
-                    "next_sentence_accuracy"]
+    """Google's run_pretraining.py: masked LM plus (optionally) next-sentence prediction, or
+    ALBERT's sentence-order prediction (the same head and labels; 1 = swapped)."""
 
     def __init__(self, s, family, config, vocab):
         self.s, self.family, self.config = s, family, config
+        self.pair_task = "sentence_order" if getattr(s, "sentence_order", False) else "next_sentence"
+        self.metric_names = ["loss", "masked_lm_loss", "masked_lm_accuracy", f"{self.pair_task}_loss",
+                             f"{self.pair_task}_accuracy"]
         self.vocab_size = family.vocab_size(config)
         ids = vocab.ids if vocab else {}
         self.mask_id = ids.get("[MASK]", 103)
@@ -67,7 +68,7 @@ class MaskedLmObjective:
             nsp_loss, nsp_accuracy = token_losses(outputs["next_sentence_logits"], nsp_labels,
                                                   tf.ones_like(nsp_labels, tf.float32),
                                                   tf.constant(float(global_batch)), epsilon=0.0)
-            result.update(next_sentence_loss=nsp_loss, next_sentence_accuracy=nsp_accuracy)
+            result.update({f"{self.pair_task}_loss": nsp_loss, f"{self.pair_task}_accuracy": nsp_accuracy})
             loss += nsp_loss
         result["loss"] = loss
         return result

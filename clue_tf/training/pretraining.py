@@ -59,6 +59,7 @@ class PretrainingSettings:
     mixed_precision: str = "float32"
     dynamic_masking: bool = False
     nsp: bool = True
+    sentence_order: bool = False  # the pair head learns ALBERT's sentence order (records say so)
     seed: int = 12345
     deterministic: bool = False
     export_bundle: bool = True

@@ -135,3 +135,103 @@ def test_commands_take_an_albert_folder(google, tmp_path, capsys):
     assert run_command("fill_mask", [f"--bundle_dir={bundle}", "--text=tok1 [MASK] tok3", "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert len(results) == 1 and len(results[0]) == 5
+
+
+def test_albert_pretrains_with_sentence_order_and_the_export_restores_in_googles_code(tmp_path):
+    from tests.helpers import shared_path
+
+    corpus = shared_path("data/corpora/cluecorpussmall_bert_sampled.txt")
+    vocab = shared_path("data/vocab/google_zh_vocab.txt")
+    assert run_command("create_pretraining_data", [
+        f"--input_file={corpus}", f"--output_file={tmp_path / 'sop.tfrecord'}", f"--vocab_file={vocab}",
+        "--sentence_order=true", "--ngram=3", "--max_seq_length=64", "--max_predictions_per_seq=10",
+        "--dupe_factor=1"]) == 0
+    config = dict(am.GOOGLE_CONFIGS["zh_relu"], vocab_size=21128, max_position_embeddings=64,
+                  initializer_range=0.02)
+    (tmp_path / "albert_config.json").write_text(json.dumps(config))
+    assert run_command("run_pretraining", [
+        f"--input_file={tmp_path / 'sop.tfrecord'}", f"--output_dir={tmp_path / 'out'}",
+        f"--bert_config_file={tmp_path / 'albert_config.json'}", f"--vocab_file={vocab}", "--do_train=true",
+        "--sentence_order=true", "--max_seq_length=64", "--max_predictions_per_seq=10", "--train_batch_size=8",
+        "--num_train_steps=6", "--num_warmup_steps=2", "--learning_rate=1e-3", "--save_checkpoints_steps=6"]) == 0
+    bundle = tmp_path / "out" / "bundle"
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "albert_config.json", "albert_model.ckpt.data-00000-of-00001", "albert_model.ckpt.index", "vocab.txt"]
+    loaded = load(locate(str(bundle)), heads=HEADS, require=HEADS)
+    inputs = am.random_inputs(21128)
+    restored = am.google_albert_outputs(tmp_path / "google", config, inputs,
+                                        checkpoint=str(bundle / "albert_model.ckpt"))
+    assert_match(our_outputs(loaded, inputs), restored, inputs["input_mask"])
+
+
+_PLAIN_KERAS_HUB = r"""
+import sys
+sys.modules["clue_tf"] = None  # any import of clue_tf fails
+import numpy as np, keras_hub
+preset, out = sys.argv[1], sys.argv[2]
+backbone = keras_hub.models.AlbertBackbone.from_preset(preset)
+tokenizer = keras_hub.tokenizers.Tokenizer.from_preset(preset)
+inputs = dict(np.load(preset + "/../inputs.npz"))
+x = {"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"], "padding_mask": inputs["input_mask"]}
+y = backbone(x)
+np.savez(out, sequence=y["sequence_output"], pooled=y["pooled_output"], ids=np.asarray(tokenizer("tok1 tok7")))
+"""
+
+
+def test_keras_hub_albert_preset_where_the_layout_allows(google, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    name, bundle, outputs, inputs = google
+    args = [f"--bundle_dir={bundle}", f"--output_dir={tmp_path / 'preset'}", "--output_format=keras_hub"]
+    if name != "groups_gelu":  # Google's Chinese ALBERTs are relu; keras-hub's is tanh GELU only
+        assert run_command("convert", args) == 1
+        return
+    assert run_command("convert", args) == 0
+    np.savez(tmp_path / "inputs.npz", **inputs)
+    done = subprocess.run([sys.executable, "-c", _PLAIN_KERAS_HUB, str(tmp_path / "preset"), str(tmp_path / "o.npz")],
+                          capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = np.load(tmp_path / "o.npz")
+    real = inputs["input_mask"].astype(bool)
+    np.testing.assert_allclose(theirs["sequence"][real], outputs["encoder_outputs"][-1][real], atol=1e-5)
+    np.testing.assert_allclose(theirs["pooled"], outputs["pooled_output"], atol=1e-5)
+    assert theirs["ids"].tolist() == [6, 12]
+    again = load(locate(str(tmp_path / "preset")))
+    assert again.family.name == "albert" and again.config.num_hidden_groups == 2
+
+
+# Backbone + pooler parameters computed from the published shapes in shared/reference/albert_zh.md §5.3.
+REFERENCE_COUNTS = {
+    "google/albert_base_zh": 10_547_968, "google/albert_large_zh": 16_548_352,
+    "google/albert_xlarge_zh": 57_589_248, "google/albert_xxlarge_zh": 221_459_968,
+    "brightmart/albert_tiny_google_zh": 4_080_520, "brightmart/albert_small_google_zh": 4_742_272,
+    "brightmart/albert_tiny_489k": 4_175_152, "brightmart/albert_base_zh": 10_877_440,
+    "brightmart/albert_large_zh": 17_009_664, "brightmart/albert_xlarge_zh_177k": 58_577_920,
+}
+
+
+def test_registry_albert_entries_have_the_published_shapes_parameter_counts():
+    from clue_tf.checkpoints.registry import load_registry
+
+    registry = load_registry()
+    for name, count in REFERENCE_COUNTS.items():
+        assert registry[name].family.name == "albert" and registry[name].num_parameters == count, name
+    for name in ("brightmart/albert_tiny_489k", "brightmart/albert_tiny_google_zh"):
+        entry = registry[name]
+        assert entry.family.build(entry.config).count_params() == entry.num_parameters
+    assert registry["google/albert_base_zh"].config.hidden_act == "relu"
+    assert registry["brightmart/albert_tiny_489k"].config.layout == "brightmart"
+
+
+def test_baseline_table_knows_albert_tiny_and_its_size_class(tmp_path):
+    from clue_tf.checkpoints.registry import load_registry
+    from clue_tf.tasks.baselines import published_scores, size_class
+
+    name, scores = published_scores("/models/albert_tiny_489k")
+    assert name == "brightmart/albert_tiny_489k"
+    assert scores == {"afqmc": 69.92, "tnews": 53.35, "iflytek": 48.71, "cmnli": 70.61}
+    registry = load_registry()
+    assert size_class(registry["brightmart/albert_tiny_489k"].config) == "tiny"
+    assert size_class(registry["google/albert_base_zh"].config) == "base"

@@ -105,7 +105,7 @@ class AlbertEncoder(keras_hub.models.Backbone):
             (g, k): TransformerEncoder(
                 num_heads=num_heads, intermediate_dim=intermediate_dim, activation=KERAS_ACTIVATIONS[hidden_act],
                 dropout=dropout, layer_norm_epsilon=1e-12, kernel_initializer=initializer(),
-                normalize_first=normalize_first, dtype=dtype, name=f"group_{g}_inner_{k}")
+                normalize_first=normalize_first, dtype=dtype, name=f"group_{g}_inner_layer_{k}")
             for g in self._albert.used_groups() for k in range(num_inner_repetitions)
         }
         self.transformer_layers = list(blocks.values())

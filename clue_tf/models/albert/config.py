@@ -62,13 +62,15 @@ class AlbertConfig:
                 isinstance(value, str))
             if not ok:
                 raise ConfigError(f"{source}: {name} is {value!r}, expected {wanted.__name__}")
+        if "layout" in values:  # clue-tf's registry records it; no published config does
+            known["layout"] = values["layout"]
         if known.get("ln_type") is None:
             known.pop("ln_type", None)
         if "hidden_act" in known:
             known["hidden_act"] = read_activation(known["hidden_act"], dialect, source)
         elif dialect == "hf":
             known["hidden_act"] = "gelu_tanh"  # HF AlbertConfig's default, gelu_new
-        config = cls(**known, extra={k: v for k, v in values.items() if k not in names})
+        config = cls(**known, extra={k: v for k, v in values.items() if k not in names and k != "layout"})
         config.validate(source)
         return config
 

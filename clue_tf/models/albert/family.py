@@ -27,6 +27,8 @@ class AlbertFamily(Family):
     bundle_files = ("albert_model.ckpt", "albert_config.json")  # brightmart's names; Google's: model.ckpt-best
 
     def claims_config(self, values: dict) -> Optional[str]:
+        if values.get("class_name") == "AlbertBackbone":
+            return "keras_hub"
         if "model_type" in values:
             return "hf" if values["model_type"] == "albert" else None
         if "num_hidden_layers" in values and {"embedding_size", "num_hidden_groups"} & set(values):
@@ -35,6 +37,8 @@ class AlbertFamily(Family):
 
     def weight_dialect(self, names: Iterable[str], kind: str) -> Optional[str]:
         names = set(names)
+        if kind == "keras_hub":
+            return "keras_hub" if "group_0_inner_layer_0/self_attention_layer/query/kernel" in names else None
         if _GOOGLE_MARK in names:
             return "google"
         if _BRIGHTMART_MARK in names or "bert/embeddings/word_embeddings_2" in names:
@@ -44,6 +48,15 @@ class AlbertFamily(Family):
         return None
 
     def read_config(self, values: dict, dialect: str, source: str) -> AlbertConfig:
+        if dialect == "keras_hub":  # keras-hub's AlbertBackbone: Google's layout, tanh GELU
+            kh = values.get("config", {})
+            keys = {"vocabulary_size": "vocab_size", "embedding_dim": "embedding_size", "hidden_dim": "hidden_size",
+                    "num_layers": "num_hidden_layers", "num_heads": "num_attention_heads",
+                    "intermediate_dim": "intermediate_size", "num_groups": "num_hidden_groups",
+                    "num_inner_repetitions": "inner_group_num", "dropout": "hidden_dropout_prob",
+                    "max_sequence_length": "max_position_embeddings", "num_segments": "type_vocab_size"}
+            values = {ours: kh[theirs] for theirs, ours in keys.items() if theirs in kh}
+            values["hidden_act"], dialect = "gelu", "google"
         return AlbertConfig.from_dict(values, source=source, dialect=dialect)
 
     def tf1_dialect_for(self, config: AlbertConfig) -> str:
@@ -60,6 +73,8 @@ class AlbertFamily(Family):
         where the config says otherwise)."""
         changes = {"layout": "brightmart" if dialect == "brightmart" else "google"}
         table = albert_names._NAMES[dialect]
+        if "word" not in table or table["word"][0] not in shapes:
+            return dataclasses.replace(config, **changes)
         sizes = {"vocab_size": ("word", 0), "embedding_size": ("word", 1),
                  "type_vocab_size": ("segment", 0), "max_position_embeddings": ("position", 0)}
         for field_name, (role, axis) in sizes.items():
@@ -117,6 +132,51 @@ class AlbertFamily(Family):
         block = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h
         blocks = len(config.used_groups()) * config.inner_group_num
         return embeddings + blocks * block + h * h + h
+
+    def write_keras_hub_preset(self, out_dir: str, model, config: AlbertConfig, vocab_file: str,
+                               skip_paths=(), do_lower_case: bool = True, **_) -> tuple:
+        """keras-hub's own AlbertBackbone with our weights, and keras-hub's WordPiece
+        BertTokenizer on the vocab (its AlbertTokenizer is SentencePiece-only). Only where
+        keras-hub's model is this model: Google's layout, E != H, tanh GELU, L a multiple of G."""
+        import keras_hub
+
+        from clue_tf.checkpoints.rows import dump_rows
+        from clue_tf.errors import ClueTfError
+
+        problems = []
+        if config.layout != "google":
+            problems.append("brightmart's layout (projection before the LayerNorm)")
+        if config.embedding_size == config.hidden_size:
+            problems.append("E == H (keras-hub always projects)")
+        if config.hidden_act != "gelu_tanh":
+            problems.append(f"{config.hidden_act} (keras-hub's AlbertBackbone is tanh GELU only; "
+                            "Google's Chinese ALBERTs use relu)")
+        if config.num_hidden_layers % config.num_hidden_groups:
+            problems.append("layers not a multiple of groups")
+        if config.ln_type != "postln":
+            problems.append("pre-LN")
+        if problems:
+            raise ClueTfError("no keras-hub AlbertBackbone for this model: " + "; ".join(problems)
+                              + "; use --output_format=bundle or hf")
+        state = dump_rows(model, self.rows(config, "keras_hub"), skip_paths)
+        backbone = keras_hub.models.AlbertBackbone(
+            vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,
+            num_heads=config.num_attention_heads, embedding_dim=config.embedding_size,
+            hidden_dim=config.hidden_size, intermediate_dim=config.intermediate_size,
+            num_groups=config.num_hidden_groups, num_inner_repetitions=config.inner_group_num,
+            dropout=config.hidden_dropout_prob, max_sequence_length=config.max_position_embeddings,
+            num_segments=config.type_vocab_size)
+        weights = {w.path: w for w in backbone.weights}
+        for name, value in state.items():
+            weights[name].assign(value)
+        heads = sorted({w.path.split("/")[0] for w in model.weights} - set(weights) - {"token_embedding"})
+        heads = [h for h in heads if h.endswith("_head") and not any(
+            w.path in set(skip_paths) for w in model.weights if w.path.startswith(h + "/"))]
+        if heads:
+            logger.warning("keras-hub ALBERT presets hold the backbone only; not written: %s", ", ".join(heads))
+        backbone.save_to_preset(out_dir)
+        keras_hub.models.BertTokenizer(vocabulary=vocab_file, lowercase=do_lower_case).save_to_preset(out_dir)
+        return ()
 
     def objective(self, settings, config, vocab):
         from clue_tf.training.objectives import MaskedLmObjective

@@ -128,8 +128,12 @@ _TF1_TOP = {
 }
 _NAMES["google"].update(_TF1_TOP)
 _NAMES["brightmart"].update(_TF1_TOP)
+# keras-hub's AlbertBackbone (Google's layout): our own weight paths, no heads.
+_NAMES["keras_hub"] = {role: (path, COPY) for role, path in {**_EMBEDDINGS, **POOLER_PATHS}.items()
+                       if role != "word_projection"}
+_NAMES["keras_hub"].update({role: ("group_{g}_inner_layer_{k}/" + path, COPY) for role, path in LAYER_PATHS.items()})
 
-ALIASES = {"google": {}, "brightmart": {},
+ALIASES = {"google": {}, "brightmart": {}, "keras_hub": {},
            "hf": {"predictions.decoder.weight": "albert.embeddings.word_embeddings.weight",
                   "predictions.decoder.bias": "predictions.bias"}}
 
@@ -145,7 +149,7 @@ def albert_rows(config: AlbertConfig, dialect: str) -> list[Row]:
                 continue
             name, layout = names[role]
             if g is not None:
-                name, path = name.format(g=g, k=k), f"group_{g}_inner_{k}/{path}"
+                name, path = name.format(g=g, k=k), f"group_{g}_inner_layer_{k}/{path}"
             out.append(Row(name, path, layout, head=head, optional=optional))
         return out
 
