@@ -28,7 +28,10 @@ flags.DEFINE_integer("max_predictions_per_seq", 20,
 flags.DEFINE_integer("num_train_steps", 100000, "Number of training steps.", flag_values=FLAGS)
 flags.DEFINE_integer("num_warmup_steps", 10000, "Number of warmup steps.", flag_values=FLAGS)
 flags.DEFINE_integer("max_eval_steps", 100, "Maximum number of eval steps.", flag_values=FLAGS)
-flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb"], "Keras optimizer.", flag_values=FLAGS)
+flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb", "adamw_keras", "lamb_keras"],
+                  "adamw: Google BERT's AdamWeightDecay; lamb: ALBERT's LAMB (both without bias "
+                  "correction, as Google's scripts); *_keras: Keras's bias-corrected AdamW / Lamb.",
+                  flag_values=FLAGS)
 flags.DEFINE_bool("dynamic_masking", False, "Draw new masks each epoch from unmasked records.",
                   flag_values=FLAGS)
 flags.DEFINE_bool("nsp", True, "Train the next-sentence-prediction head too.", flag_values=FLAGS)

@@ -64,6 +64,7 @@ class ClassifierSettings:
     submission_zip: bool = False
     seed: int = 12345
     allow_unused_weights: bool = False
+    optimizer: str = "adamw"  # Google's AdamWeightDecay; "adamw_keras": Keras's AdamW
 
 
 @dataclass
@@ -241,7 +242,7 @@ class ClassifierRun:
             logger.info("%d replicas: fine-tuning without global-norm clipping", replicas)
         with self.strategy.scope():
             self.model.compile(
-                optimizer=make_optimizer("adamw", s.learning_rate, total, int(total * s.warmup_proportion),
+                optimizer=make_optimizer(s.optimizer, s.learning_rate, total, int(total * s.warmup_proportion),
                                          global_clipnorm=CLIP_NORM if replicas == 1 else None),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         best_weights = os.path.join(s.output_dir, "best.weights.h5")

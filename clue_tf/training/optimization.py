@@ -1,20 +1,25 @@
-"""Google BERT's optimizer set-up with Keras parts: AdamW or LAMB, warmup then linear decay.
+"""Google's optimizer set-up as Keras parts: AdamWeightDecay or LAMB, warmup then linear decay.
 
-Keras has linear decay (PolynomialDecay, power 1) but no linear warmup in front of it;
-`WarmupLinearDecay` adds only that. Google's AdamWeightDecayOptimizer: beta 0.9/0.999,
-epsilon 1e-6, weight decay 0.01 except LayerNorm and biases, global norm clip 1.0.
-(Keras's AdamW corrects the moments' bias, Google's does not; the difference fades
-after the first few hundred steps.) The clip is not set on the optimizer: under a
-multi-replica strategy Keras 3 clips each replica's partial gradient before summing
-them, so the training loop sums first and clips the global gradient itself
-(`clip_global_gradient`).
+Google's `AdamWeightDecayOptimizer` (BERT) and ALBERT's `LAMBOptimizer` are Adam without
+bias correction: update = m / (sqrt(v) + eps) + decay * w, applied at the schedule's rate
+(LAMB scales it by ||w|| / ||update|| first). Keras's AdamW and Lamb correct the moments'
+bias, which makes early steps smaller by sqrt(1 - 0.999^t) -- 0.41 at step 187, 0.79 at
+625 -- so fine-tuning lengths never leave that regime; Keras has no switch for it, hence the
+two small optimizers below. Both keep Keras's weight-decay exclusion (names containing
+gamma, beta or bias: Google's "LayerNorm", "layer_norm", "bias"). The Keras optimizers stay
+available as "adamw_keras" / "lamb_keras". The schedule is Google's: linear warmup from 0,
+then polynomial (linear) decay to 0, the rate at step t used for update t+1. Clipping is
+not set on the optimizer: under a multi-replica strategy Keras 3 clips each replica's
+partial gradient, so the training loop sums first and clips the global gradient itself.
 """
 
 import keras
 import tensorflow as tf
+from keras import ops
 
 NO_WEIGHT_DECAY = ["gamma", "beta", "bias"]  # LayerNorm scale/offset and every bias
 CLIP_NORM = 1.0
+OPTIMIZERS = ("adamw", "lamb", "adamw_keras", "lamb_keras")
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -36,18 +41,84 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps}
 
 
+class _GoogleAdamBase(keras.optimizers.Optimizer):
+    """Adam moments without bias correction, decay added to the update (Google's form)."""
+
+    def __init__(self, learning_rate, decay_rate: float = 0.01, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-6, name: str = "google_adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.decay_rate, self.beta_1, self.beta_2, self.epsilon = decay_rate, beta_1, beta_2, epsilon
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self._m, self._v = self.add_optimizer_variables(var_list, ["m", "v"])
+
+    def _update(self, gradient, variable):
+        """Google's update before the learning rate: m / (sqrt(v) + eps) + decay * w."""
+        gradient = ops.cast(gradient, variable.dtype)
+        index = self._get_variable_index(variable)
+        m, v = self._m[index], self._v[index]
+        self.assign(m, ops.add(ops.multiply(m, self.beta_1), ops.multiply(gradient, 1.0 - self.beta_1)))
+        self.assign(v, ops.add(ops.multiply(v, self.beta_2), ops.multiply(ops.square(gradient), 1.0 - self.beta_2)))
+        update = ops.divide(m, ops.add(ops.sqrt(v), self.epsilon))
+        if self.decay_rate and self._use_weight_decay(variable):
+            update = ops.add(update, ops.multiply(variable, self.decay_rate))
+        return update
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(decay_rate=self.decay_rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="clue_tf")
+class AdamWeightDecay(_GoogleAdamBase):
+    """Google BERT's AdamWeightDecayOptimizer: w -= lr * (m / (sqrt(v) + eps) + decay * w)."""
+
+    def __init__(self, learning_rate, name: str = "adam_weight_decay", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = ops.cast(learning_rate, variable.dtype)
+        self.assign_sub(variable, ops.multiply(lr, self._update(gradient, variable)))
+
+
+@keras.saving.register_keras_serializable(package="clue_tf")
+class GoogleLamb(_GoogleAdamBase):
+    """ALBERT's LAMBOptimizer: Google's update scaled by ||w|| / ||update|| (1 where either
+    is 0, and for the weights excluded from decay)."""
+
+    def __init__(self, learning_rate, name: str = "lamb", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = ops.cast(learning_rate, variable.dtype)
+        update = self._update(gradient, variable)
+        if self._use_weight_decay(variable):  # layer adaptation excludes what decay excludes
+            w_norm, u_norm = ops.norm(ops.reshape(variable, [-1])), ops.norm(ops.reshape(update, [-1]))
+            ratio = ops.where(w_norm > 0, ops.where(u_norm > 0, w_norm / u_norm, 1.0), 1.0)
+            update = ops.multiply(update, ratio)
+        self.assign_sub(variable, ops.multiply(lr, update))
+
+
 def make_optimizer(name: str, learning_rate: float, total_steps: int, warmup_steps: int,
                    weight_decay: float = 0.01, global_clipnorm=None) -> keras.optimizers.Optimizer:
-    """`global_clipnorm` is exact on one replica only (see the module note)."""
+    """Google's optimizers ("adamw": BERT's, "lamb": ALBERT's) or Keras's bias-corrected ones
+    ("adamw_keras", "lamb_keras"). `global_clipnorm` is exact on one replica only."""
     schedule = WarmupLinearDecay(learning_rate, total_steps, warmup_steps)
+    common = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-6, global_clipnorm=global_clipnorm)
     if name == "adamw":
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, beta_1=0.9, beta_2=0.999,
-                                           epsilon=1e-6, global_clipnorm=global_clipnorm)
+        optimizer = AdamWeightDecay(schedule, decay_rate=weight_decay, **common)
     elif name == "lamb":
-        optimizer = keras.optimizers.Lamb(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-6,
-                                          weight_decay=weight_decay, global_clipnorm=global_clipnorm)
+        optimizer = GoogleLamb(schedule, decay_rate=weight_decay, **common)
+    elif name == "adamw_keras":
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, **common)
+    elif name == "lamb_keras":
+        optimizer = keras.optimizers.Lamb(schedule, weight_decay=weight_decay, **common)
     else:
-        raise ValueError(f"optimizer must be adamw or lamb, got {name!r}")
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
     return optimizer
 

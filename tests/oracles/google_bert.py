@@ -15,6 +15,11 @@ Usage:
       create_pretraining_data.py's instances and writer (masked_lm_prob 0.15, short 0.1)
   python google_bert.py read_records RECORDS MAX_SEQ MAX_PRED OUT.npz
       run_pretraining.py's input_fn (training=False) over RECORDS -> every feature
+  python google_bert.py optimizer IN.npz OUT.npz adamw|lamb
+      optimization.create_optimizer on a loss whose gradient is fed (clipping, warmup and
+      decay included), IN's variables and gradient sequence -> each step's learning rate and
+      the variables after every step. "lamb" substitutes ALBERT's LAMBOptimizer (PyPI
+      albert-tensorflow) for AdamWeightDecayOptimizer, as ALBERT's create_optimizer does.
 
 It runs under TF 2 only after three adjustments, made here and nowhere else:
 tf.gfile is aliased to tf.io.gfile, absl flags are marked parsed, and the removed
@@ -108,11 +113,16 @@ def model(config_file, inputs_file, out_dir, checkpoint=None):
         token_type_ids=tf.constant(inputs["segment_ids"], tf.int32),
         use_one_hot_embeddings=False)
     positions = tf.constant(inputs["masked_lm_positions"], tf.int32)
-    _, _, mlm_log_probs = run_pretraining.get_masked_lm_output(
-        config, bert.get_sequence_output(), bert.get_embedding_table(), positions,
-        tf.zeros_like(positions), tf.ones_like(positions, tf.float32))
-    _, _, nsp_log_probs = run_pretraining.get_next_sentence_output(
-        config, bert.get_pooled_output(), tf.zeros([positions.shape[0]], tf.int32))
+    label_ids = tf.constant(inputs["masked_lm_ids"] if "masked_lm_ids" in inputs else np.zeros(positions.shape),
+                            tf.int32)
+    label_weights = tf.constant(inputs["masked_lm_weights"] if "masked_lm_weights" in inputs
+                                else np.ones(positions.shape), tf.float32)
+    nsp_labels = tf.constant(inputs["next_sentence_labels"] if "next_sentence_labels" in inputs
+                             else np.zeros(positions.shape[0]), tf.int32)
+    mlm_loss, _, mlm_log_probs = run_pretraining.get_masked_lm_output(
+        config, bert.get_sequence_output(), bert.get_embedding_table(), positions, label_ids, label_weights)
+    nsp_loss, _, nsp_log_probs = run_pretraining.get_next_sentence_output(config, bert.get_pooled_output(),
+                                                                          nsp_labels)
     saver = tf.train.Saver()
     with tf.Session() as session:
         if checkpoint:
@@ -123,13 +133,43 @@ def model(config_file, inputs_file, out_dir, checkpoint=None):
         else:
             session.run(tf.global_variables_initializer())
             saver.save(session, os.path.join(out_dir, "bert_model.ckpt"), write_meta_graph=False)
-        embedding, layers, pooled, mlm, nsp = session.run(
+        embedding, layers, pooled, mlm, nsp, losses = session.run(
             [bert.get_embedding_output(), bert.get_all_encoder_layers(), bert.get_pooled_output(),
-             mlm_log_probs, nsp_log_probs])
+             mlm_log_probs, nsp_log_probs, [mlm_loss, nsp_loss]])
     np.savez(os.path.join(out_dir, "outputs.npz"), embedding_output=embedding,
              encoder_outputs=np.stack(layers), pooled_output=pooled,
-             masked_lm_log_probs=mlm, next_sentence_log_probs=nsp,
+             masked_lm_log_probs=mlm, next_sentence_log_probs=nsp, masked_lm_loss=losses[0],
+             next_sentence_loss=losses[1],
              variables=np.array(sorted(v.name for v in tf.global_variables())))
+
+
+def classifier_step(config_file, inputs_file, checkpoint, out_file, num_labels):
+    """run_classifier.create_model (dropout off) restored from CHECKPOINT: its loss and the
+    gradient of every trainable variable for one batch."""
+    import numpy as np
+
+    tf = install_tf1_shims()
+    from absl import flags
+    from bert import modeling, run_classifier
+
+    flags.FLAGS.mark_as_parsed()
+    tf.disable_eager_execution()
+    tf.disable_v2_tensorshape()  # create_model reads Dimension.value
+    inputs = np.load(inputs_file)
+    config = modeling.BertConfig.from_json_file(config_file)
+    loss, _, logits, _ = run_classifier.create_model(
+        config, False, tf.constant(inputs["input_ids"], tf.int32), tf.constant(inputs["input_mask"], tf.int32),
+        tf.constant(inputs["segment_ids"], tf.int32), tf.constant(inputs["labels"], tf.int32), int(num_labels),
+        False)
+    variables = tf.trainable_variables()
+    gradients = [tf.convert_to_tensor(g) for g in tf.gradients(loss, variables)]  # dense, also the table's
+    with tf.Session() as session:
+        tf.train.Saver().restore(session, checkpoint)
+        if len(session.run(tf.report_uninitialized_variables())):
+            raise SystemExit("variables left uninitialized")
+        loss_value, logit_values, gradient_values = session.run([loss, logits, gradients])
+    np.savez(out_file, loss=loss_value, logits=logit_values,
+             **{f"grad/{v.name[:-2]}": g for v, g in zip(variables, gradient_values)})
 
 
 def pretraining_data(input_file, vocab_file, output_file, seed, max_seq, max_pred, dupe):
@@ -168,7 +208,58 @@ def read_records(records, max_seq, max_pred, out_path):
     np.savez(out_path, **values)
 
 
+def optimizer(inputs_file, out_file, kind="adamw"):
+    import numpy as np
+
+    tf = install_tf1_shims()
+    from absl import flags
+    from bert import optimization
+
+    flags.FLAGS.mark_as_parsed()
+    tf.disable_eager_execution()
+    data = np.load(inputs_file)
+    names = [str(n) for n in data["names"]]
+    variables = [tf.get_variable(n, initializer=data[f"init/{n}"]) for n in names]
+    feeds = [tf.placeholder(tf.float32, v.shape) for v in variables]
+    loss = tf.add_n([tf.reduce_sum(v * g) for v, g in zip(variables, feeds)])  # d loss / d v = g
+    captured = {}
+    if kind == "lamb":
+        import tensorflow
+
+        sys.modules["tensorflow"] = tf  # the ALBERT wheel imports TF2's name for TF1's API
+        try:
+            from albert.lamb_optimizer import LAMBOptimizer
+        finally:
+            sys.modules["tensorflow"] = tensorflow
+
+        def build(learning_rate, **kwargs):  # what ALBERT's create_optimizer builds for "lamb"
+            captured["learning_rate"] = learning_rate
+            return LAMBOptimizer(learning_rate=learning_rate, **kwargs)
+
+        optimization.AdamWeightDecayOptimizer = build
+    else:
+        original = optimization.AdamWeightDecayOptimizer.__init__
+
+        def init(self, learning_rate, **kwargs):  # records the schedule's tensor
+            captured["learning_rate"] = learning_rate
+            original(self, learning_rate, **kwargs)
+
+        optimization.AdamWeightDecayOptimizer.__init__ = init
+    train_op = optimization.create_optimizer(loss, float(data["learning_rate"]), int(data["total_steps"]),
+                                             int(data["warmup_steps"]), use_tpu=False)
+    rates, values = [], []
+    with tf.Session() as session:
+        session.run(tf.global_variables_initializer())
+        for step in range(data["gradients/" + names[0]].shape[0]):
+            feed = {f: data[f"gradients/{n}"][step] for f, n in zip(feeds, names)}
+            rates.append(session.run(captured["learning_rate"]))
+            session.run(train_op, feed)
+            values.append(session.run(variables))
+    np.savez(out_file, learning_rates=np.array(rates),
+             **{f"after/{n}": np.stack([v[i] for v in values]) for i, n in enumerate(names)})
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     {"tokenize": tokenize, "encode": encode, "model": model, "pretraining_data": pretraining_data,
-     "read_records": read_records}[command](*args)
+     "read_records": read_records, "optimizer": optimizer, "classifier_step": classifier_step}[command](*args)
