@@ -136,3 +136,32 @@ def test_keras_hub_preset_loads_whole_in_plain_keras_hub(google, tmp_path):
                                                           "padding_mask": np.ones_like(ids),
                                                           "masked_lm_positions": np.array([[3]], np.int32)})
                                              ["masked_lm_logits"]), np.asarray(ours["masked_lm_logits"]))
+
+
+def test_every_command_takes_an_unzipped_release_folder(google, tmp_path):
+    """The files one folder down, as CLUE's zips unpack: tokenize and run_pretraining too."""
+    import shutil
+
+    bundle, _, _ = google
+    release = tmp_path / "release"
+    shutil.copytree(bundle, release / "RoBERTa-tiny-clue")
+    (tmp_path / "in.txt").write_text("tok1 tok2\n", encoding="utf-8")
+    assert run_command("tokenize", [f"--bundle_dir={release}", f"--input_file={tmp_path / 'in.txt'}",
+                                    f"--output_file={tmp_path / 'tokens.txt'}"]) == 0
+    assert (tmp_path / "tokens.txt").read_text(encoding="utf-8") == "tok1 tok2\n"
+    from clue_tf.cli import run_pretraining
+    from clue_tf.cli.common_flags import locate_model
+
+    fv = run_pretraining.FLAGS
+    fv.unparse_flags()
+    fv(["prog", f"--bundle_dir={release}", "--input_file=x", "--output_dir=y"])
+    assert locate_model(fv, need_weights=False).weights == str(release / "RoBERTa-tiny-clue" / "bert_model.ckpt")
+    fv.unparse_flags()
+
+
+def test_run_pretraining_that_cannot_start_leaves_no_output_dir(tmp_path):
+    (tmp_path / "bert_config.json").write_text(json.dumps({"vocab_size": 10, "hidden_size": "32"}))
+    assert run_command("run_pretraining", [f"--bert_config_file={tmp_path / 'bert_config.json'}",
+                                           f"--input_file={tmp_path / 'none.tfrecord'}",
+                                           f"--output_dir={tmp_path / 'out'}", "--do_train=true"]) == 1
+    assert not (tmp_path / "out").exists()

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.checkpoints import google_models
 from tests.helpers import finish_oracle, start_oracle
 
 GOOGLE_CONFIGS = {
@@ -51,15 +52,7 @@ def write_vocab(path: Path, size: int) -> None:
 
 
 def random_inputs(vocab_size: int, seed: int = 7) -> dict:
-    rng = np.random.default_rng(seed)
-    batch, length = 3, 11
-    inputs = {"input_ids": rng.integers(0, vocab_size, (batch, length)).astype(np.int32),
-              "segment_ids": rng.integers(0, 2, (batch, length)).astype(np.int32),
-              "input_mask": np.ones((batch, length), np.int32),
-              "masked_lm_positions": rng.integers(0, length, (batch, 4)).astype(np.int32), "seed": np.array(seed)}
-    inputs["input_mask"][1, 6:] = 0
-    inputs["input_mask"][2, 2:] = 0
-    return inputs
+    return google_models.random_inputs({"vocab_size": vocab_size, "type_vocab_size": 2}, seed)
 
 
 def google_albert_outputs(out_dir: Path, config: dict, inputs: dict, checkpoint: str = None) -> dict:

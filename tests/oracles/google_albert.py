@@ -18,28 +18,15 @@ below (same scopes, shapes and ops). Needs TF_USE_LEGACY_KERAS=1 (tf.compat.v1.l
 
 import os
 import sys
-import types
 
 
 def import_modeling():
+    """modeling.py with the shims: TF1 names, contrib's layer_norm (google_bert.py's)."""
     import tensorflow
-    import tensorflow.compat.v1 as tf
 
-    tf.gfile = tf.io.gfile
+    from google_bert import install_tf1_shims
 
-    def layer_norm(inputs, begin_norm_axis=-1, begin_params_axis=-1, scope=None):
-        with tf.variable_scope(scope, default_name="LayerNorm"):
-            depth = inputs.shape[-1]
-            beta = tf.get_variable("beta", [depth], initializer=tf.zeros_initializer())
-            gamma = tf.get_variable("gamma", [depth], initializer=tf.ones_initializer())
-            mean, variance = tf.nn.moments(inputs, [begin_norm_axis], keepdims=True)
-            return tf.nn.batch_normalization(inputs, mean, variance, beta, gamma, 1e-12)
-
-    contrib = types.ModuleType("tensorflow.contrib")
-    contrib.layers = types.ModuleType("tensorflow.contrib.layers")
-    contrib.layers.layer_norm = layer_norm
-    sys.modules["tensorflow.contrib"] = contrib
-    sys.modules["tensorflow.contrib.layers"] = contrib.layers
+    tf = install_tf1_shims()
     sys.modules["tensorflow"] = tf
     try:
         from albert import modeling

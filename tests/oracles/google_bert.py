@@ -15,6 +15,11 @@ Usage:
       create_pretraining_data.py's instances and writer (masked_lm_prob 0.15, short 0.1)
   python google_bert.py read_records RECORDS MAX_SEQ MAX_PRED OUT.npz
       run_pretraining.py's input_fn (training=False) over RECORDS -> every feature
+  python google_bert.py finetune SETTINGS.json OUT.json
+      Google's run_classifier fine-tuning without its Estimator (removed from TF 2.16 on):
+      file_based_convert_examples_to_features + file_based_input_fn_builder, create_model
+      (dropout on), init_from_checkpoint, optimization.create_optimizer, one session loop;
+      dev accuracy after every epoch
   python google_bert.py optimizer IN.npz OUT.npz adamw|lamb
       optimization.create_optimizer on a loss whose gradient is fed (clipping, warmup and
       decay included), IN's variables and gradient sequence -> each step's learning rate and
@@ -172,6 +177,72 @@ def classifier_step(config_file, inputs_file, checkpoint, out_file, num_labels):
              **{f"grad/{v.name[:-2]}": g for v, g in zip(variables, gradient_values)})
 
 
+def finetune(settings_file, out_file):
+    import json
+    import os
+    import tempfile
+
+    import numpy as np
+
+    tf = install_tf1_shims()
+    from absl import flags
+    from bert import modeling, optimization, run_classifier, tokenization
+
+    flags.FLAGS.mark_as_parsed()
+    tf.disable_eager_execution()
+    tf.disable_v2_tensorshape()
+    with open(settings_file, encoding="utf-8") as f:
+        s = json.load(f)
+    tf.set_random_seed(s["seed"])
+    np.random.seed(s["seed"])
+
+    def examples(path):
+        with open(path, encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        return [run_classifier.InputExample(str(i), r["text_a"], r.get("text_b"), r["label"]) for i, r in enumerate(rows)]
+
+    train, dev = examples(s["train"]), examples(s["dev"])
+    tokenizer = tokenization.FullTokenizer(s["vocab_file"], do_lower_case=True)
+    config = modeling.BertConfig.from_json_file(s["config_file"])
+    steps_per_epoch = len(train) // s["batch_size"]
+    total = int(len(train) / s["batch_size"] * s["epochs"])
+    record = os.path.join(tempfile.mkdtemp(), "train.tf_record")
+    run_classifier.file_based_convert_examples_to_features(train, s["labels"], s["max_seq_length"], tokenizer, record)
+    dataset = run_classifier.file_based_input_fn_builder(record, s["max_seq_length"], True, True)(
+        {"batch_size": s["batch_size"]})
+    features = tf.data.make_one_shot_iterator(dataset).get_next()
+    loss, _, _, _ = run_classifier.create_model(
+        config, True, features["input_ids"], features["input_mask"], features["segment_ids"],
+        features["label_ids"], len(s["labels"]), False)
+    assignment, _ = modeling.get_assignment_map_from_checkpoint(tf.trainable_variables(), s["init_checkpoint"])
+    tf.train.init_from_checkpoint(s["init_checkpoint"], assignment)
+    train_op = optimization.create_optimizer(loss, s["learning_rate"], total, int(total * s["warmup_proportion"]),
+                                             False)
+    shape = [None, s["max_seq_length"]]
+    ids, mask, segs = (tf.placeholder(tf.int32, shape) for _ in range(3))
+    tf.get_variable_scope().reuse_variables()
+    _, _, dev_logits, _ = run_classifier.create_model(config, False, ids, mask, segs,
+                                                      tf.zeros_like(ids[:, 0]), len(s["labels"]), False)
+    dev_features = run_classifier.convert_examples_to_features(dev, s["labels"], s["max_seq_length"], tokenizer)
+    gold = np.array([f.label_id for f in dev_features])
+    accuracies = []
+    with tf.Session() as session:
+        session.run(tf.global_variables_initializer())
+        for step in range(total):
+            session.run(train_op)
+            if (step + 1) % steps_per_epoch == 0 or step + 1 == total:
+                predictions = []
+                for start in range(0, len(dev_features), 256):
+                    chunk = dev_features[start:start + 256]
+                    predictions.append(session.run(dev_logits, {
+                        ids: [f.input_ids for f in chunk], mask: [f.input_mask for f in chunk],
+                        segs: [f.segment_ids for f in chunk]}).argmax(-1))
+                accuracies.append(float((np.concatenate(predictions) == gold).mean()))
+                print(f"step {step + 1}/{total}: dev accuracy {accuracies[-1]:.4f}", flush=True)
+    with open(out_file, "w", encoding="utf-8") as f:
+        json.dump({"dev_accuracy_per_epoch": accuracies}, f)
+
+
 def pretraining_data(input_file, vocab_file, output_file, seed, max_seq, max_pred, dupe):
     import random
 
@@ -262,4 +333,5 @@ def optimizer(inputs_file, out_file, kind="adamw"):
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     {"tokenize": tokenize, "encode": encode, "model": model, "pretraining_data": pretraining_data,
-     "read_records": read_records, "optimizer": optimizer, "classifier_step": classifier_step}[command](*args)
+     "read_records": read_records, "optimizer": optimizer, "classifier_step": classifier_step,
+     "finetune": finetune}[command](*args)

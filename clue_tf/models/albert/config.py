@@ -13,6 +13,7 @@ from typing import Any
 
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import read_activation, write_activation
+from clue_tf.models.config_fields import split_fields
 
 LAYOUTS = ("google", "brightmart")
 # HF AlbertConfig keys that mean nothing to Google's readers (kept when writing HF again).
@@ -52,25 +53,16 @@ class AlbertConfig:
             raise ConfigError(f"{source}: missing required field 'vocab_size'")
         if dialect == "hf" and values.get("layer_norm_eps", 1e-12) != 1e-12:
             raise ConfigError(f"{source}: layer_norm_eps {values['layer_norm_eps']} (ALBERT uses 1e-12)")
-        names = cls.field_names()
-        types = {f.name: f.type for f in dataclasses.fields(cls)}
-        known = {k: v for k, v in values.items() if k in names}
-        for name, value in known.items():
-            wanted = types[name]
-            ok = (isinstance(value, int) and not isinstance(value, bool)) if wanted is int else (
-                isinstance(value, (int, float)) and not isinstance(value, bool)) if wanted is float else (
-                isinstance(value, str))
-            if not ok:
-                raise ConfigError(f"{source}: {name} is {value!r}, expected {wanted.__name__}")
+        values = {k: v for k, v in values.items() if not (k == "ln_type" and v is None)}  # brightmart: null
+        known, extra = split_fields(cls, values, source, skip=("extra", "layout"))
         if "layout" in values:  # clue-tf's registry records it; no published config does
             known["layout"] = values["layout"]
-        if known.get("ln_type") is None:
-            known.pop("ln_type", None)
         if "hidden_act" in known:
             known["hidden_act"] = read_activation(known["hidden_act"], dialect, source)
         elif dialect == "hf":
             known["hidden_act"] = "gelu_tanh"  # HF AlbertConfig's default, gelu_new
-        config = cls(**known, extra={k: v for k, v in values.items() if k not in names and k != "layout"})
+        extra.pop("layout", None)
+        config = cls(**known, extra=extra)
         config.validate(source)
         return config
 

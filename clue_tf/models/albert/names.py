@@ -11,9 +11,10 @@ BERT's Keras paths.
 """
 
 from clue_tf.checkpoints.rows import (
-    COPY, HEADS_BIAS, HEADS_IN, HEADS_OUT, HF_HEADS_IN, HF_HEADS_OUT, LINEAR, TRANSPOSED, Row,
+    COPY, HEADS_BIAS, HEADS_IN, HEADS_OUT, HF_HEADS_IN, HF_HEADS_OUT, LINEAR, Row,
 )
 from clue_tf.models.albert.config import AlbertConfig
+from clue_tf.models.bert import names as bert_names
 from clue_tf.models.bert.names import (
     CLASSIFIER_PATHS, LAYER_PATHS, MASKED_LM_PATHS, NEXT_SENTENCE_PATHS, POOLER_PATHS,
 )
@@ -115,17 +116,8 @@ _NAMES = {
     },
 }
 # Pooler and heads: BERT's TF1 names in both TF1 dialects.
-_TF1_TOP = {
-    "pooler_kernel": ("bert/pooler/dense/kernel", COPY), "pooler_bias": ("bert/pooler/dense/bias", COPY),
-    "mlm_kernel": ("cls/predictions/transform/dense/kernel", COPY),
-    "mlm_bias": ("cls/predictions/transform/dense/bias", COPY),
-    "mlm_norm_gamma": ("cls/predictions/transform/LayerNorm/gamma", COPY),
-    "mlm_norm_beta": ("cls/predictions/transform/LayerNorm/beta", COPY),
-    "mlm_output_bias": ("cls/predictions/output_bias", COPY),
-    "nsp_kernel": ("cls/seq_relationship/output_weights", TRANSPOSED),
-    "nsp_bias": ("cls/seq_relationship/output_bias", COPY),
-    "classifier_kernel": ("output_weights", TRANSPOSED), "classifier_bias": ("output_bias", COPY),
-}
+_TF1_TOP = {role: entry for role, entry in bert_names._NAMES["google"].items()
+            if role in {**POOLER_PATHS, **MASKED_LM_PATHS, **NEXT_SENTENCE_PATHS, **CLASSIFIER_PATHS}}
 _NAMES["google"].update(_TF1_TOP)
 _NAMES["brightmart"].update(_TF1_TOP)
 # keras-hub's AlbertBackbone (Google's layout): our own weight paths, no heads.

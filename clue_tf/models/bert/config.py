@@ -12,6 +12,7 @@ from typing import Any
 
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import DIALECTS, read_activation, write_activation
+from clue_tf.models.config_fields import split_fields
 
 # UER-py's field names -> ours (UER has no vocab_size: the vocab file and weights decide).
 _UER_FIELDS = {"hidden_size": "hidden_size", "layers_num": "num_hidden_layers",
@@ -54,16 +55,7 @@ class BertConfig:
             values.setdefault("vocab_size", 0)  # decided by the weights
         if "vocab_size" not in values:
             raise ConfigError(f"{source}: missing required field 'vocab_size'")
-        names = cls.field_names()
-        known = {k: v for k, v in values.items() if k in names}
-        extra = {k: v for k, v in values.items() if k not in names}
-        for name, value in known.items():
-            wanted = {f.name: f.type for f in dataclasses.fields(cls)}[name]
-            ok = (isinstance(value, int) and not isinstance(value, bool)) if wanted is int else (
-                isinstance(value, (int, float)) and not isinstance(value, bool)) if wanted is float else (
-                isinstance(value, str))
-            if not ok:
-                raise ConfigError(f"{source}: {name} is {value!r}, expected {wanted.__name__}")
+        known, extra = split_fields(cls, values, source)
         if "hidden_act" in known:
             known["hidden_act"] = read_activation(known["hidden_act"], dialect, source)
         if dialect == "hf":
