@@ -37,6 +37,9 @@ def run(command: list, env: dict = None) -> None:
 
 
 def pretrained_start(shared: Path, work: Path, steps: int) -> Path:
+    """The start bundle (kept in --out, so a rerun reuses it)."""
+    if (work / "pretrain" / "bundle" / "bert_model.ckpt.index").exists():
+        return work / "pretrain" / "bundle"
     vocab = shared / "data" / "vocab" / "google_zh_vocab.txt"
     (work / "bert_config.json").write_text(json.dumps(CONFIG))
     cli = [str(Path(sys.executable).parent / "clue-tf")]
@@ -73,7 +76,7 @@ def google_jsonl(data: Path, work: Path) -> tuple:
         with open(path, "w", encoding="utf-8") as f:
             for e in read_examples(task, str(data / name), True):
                 f.write(json.dumps({"text_a": e.text_a, "text_b": e.text_b,
-                                    "label": task.labels[e.label]}, ensure_ascii=False) + "\n")
+                                    "label": e.label}, ensure_ascii=False) + "\n")
         paths.append(path)
     return paths, list(task.labels)
 

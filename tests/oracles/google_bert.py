@@ -220,9 +220,11 @@ def finetune(settings_file, out_file):
                                              False)
     shape = [None, s["max_seq_length"]]
     ids, mask, segs = (tf.placeholder(tf.int32, shape) for _ in range(3))
-    tf.get_variable_scope().reuse_variables()
-    _, _, dev_logits, _ = run_classifier.create_model(config, False, ids, mask, segs,
-                                                      tf.zeros_like(ids[:, 0]), len(s["labels"]), False)
+    with tf.variable_scope(tf.get_variable_scope(), reuse=True):  # create_model's, dropout off, same weights
+        bert = modeling.BertModel(config=config, is_training=False, input_ids=ids, input_mask=mask,
+                                  token_type_ids=segs, use_one_hot_embeddings=False, scope="bert")
+        dev_logits = tf.nn.bias_add(tf.matmul(bert.get_pooled_output(), tf.get_variable("output_weights"),
+                                              transpose_b=True), tf.get_variable("output_bias"))
     dev_features = run_classifier.convert_examples_to_features(dev, s["labels"], s["max_seq_length"], tokenizer)
     gold = np.array([f.label_id for f in dev_features])
     accuracies = []
