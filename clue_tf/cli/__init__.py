@@ -13,6 +13,8 @@ COMMANDS = {
     "run_classifier": "fine-tune / evaluate / predict a CLUE classification task",
     "extract_features": "write contextual embeddings as Google's JSON lines",
     "tokenize": "tokenize a text file exactly as Google's FullTokenizer",
+    "export_saved_model": "a SavedModel serving raw text: exact tokenizer, model and labels",
+    "predict": "predict a CLUE test file with an exported SavedModel",
     "fill_mask": "predict the tokens behind [MASK] with a bundle's MLM head",
     "text2text": "generate text with a Chinese T5 v1.1 or Pegasus model",
     "convert": "convert between original bundles, Keras weights and keras-hub presets",

@@ -41,6 +41,9 @@ flags.DEFINE_integer("max_train_examples", None, "Use only the first N training 
 flags.DEFINE_enum("optimizer", "adamw", ["adamw", "adamw_keras"],
                   "adamw: Google's AdamWeightDecay (no bias correction), what CLUE's settings were tuned "
                   "with; adamw_keras: Keras's bias-corrected AdamW.", flag_values=FLAGS)
+flags.DEFINE_string("export_saved_model", None,
+                    "At the end, export the model (best_bundle after training) as a SavedModel that "
+                    "serves raw text (see export_saved_model).", flag_values=FLAGS)
 flags.DEFINE_integer("random_seed", 12345, "Seed for initialisation and shuffling.", flag_values=FLAGS)
 flags.mark_flags_as_required(["task_name", "data_dir", "output_dir"], flag_values=FLAGS)
 flags.DEFINE_float("num_train_epochs", 3.0, "Total number of training epochs to perform.",
@@ -65,9 +68,12 @@ def main(fv: flags.FlagValues) -> int:
         tokenize_in_graph=fv.tokenize_in_graph,
         train_file=fv.train_file, dev_file=fv.dev_file, max_train_examples=fv.max_train_examples,
         submission_zip=fv.submission_zip, seed=fv.random_seed,
-        allow_unused_weights=fv.allow_unused_weights, optimizer=fv.optimizer))
+        allow_unused_weights=fv.allow_unused_weights, optimizer=fv.optimizer,
+        export_saved_model=fv.export_saved_model))
     if "eval" in results:
         print("eval: " + ", ".join(f"{k} = {v}" for k, v in results["eval"].items()))
     for path in results.get("predict", []):
         print(f"wrote {path}")
+    if "export" in results:
+        print(f"wrote {results['export']} (SavedModel)")
     return 0

@@ -65,6 +65,7 @@ class ClassifierSettings:
     seed: int = 12345
     allow_unused_weights: bool = False
     optimizer: str = "adamw"  # Google's AdamWeightDecay; "adamw_keras": Keras's AdamW
+    export_saved_model: Optional[str] = None  # a serving SavedModel of the trained (or given) model
 
 
 @dataclass
@@ -288,18 +289,8 @@ class ClassifierRun:
                 continue
             examples, features = self._features(test_file, labelled=False)
             probabilities = self._probabilities(features, s.predict_batch_size)
-            tsv_name = "test_results.tsv" if test_file == "test.json" else f"test_results_{test_file[:-5]}.tsv"
-            with atomic_write(os.path.join(s.output_dir, tsv_name)) as f:
-                for row in probabilities:
-                    f.write("\t".join(str(float(p)) for p in row) + "\n")
-            with atomic_write(os.path.join(s.output_dir, submission)) as f:
-                for example, row in zip(examples, probabilities):
-                    label = self.task.labels[int(row.argmax())]
-                    record = {"id": example.guid, "label": label}
-                    if self.task.label_desc_field:
-                        record[self.task.label_desc_field] = descriptions.get(label, "")
-                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            written.append(os.path.join(s.output_dir, submission))
+            written.append(write_predictions(self.task, examples, probabilities, s.output_dir, test_file,
+                                             submission, descriptions))
         if s.submission_zip:
             written.append(zip_submissions(s.output_dir))
         return written
@@ -308,6 +299,25 @@ class ClassifierRun:
         data = make_dataset(features, batch_size, False, self.s.bucket_by_length, self.s.seed, self.s.max_seq_length)
         logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
         return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+
+
+def write_predictions(task: ClueTask, examples: list[Example], probabilities: np.ndarray, output_dir: str,
+                      test_file: str, submission: str, descriptions: dict) -> str:
+    """Google's test_results.tsv (probabilities) and CLUE's submission file for one test
+    file; returns the submission's path."""
+    tsv_name = "test_results.tsv" if test_file == "test.json" else f"test_results_{test_file[:-5]}.tsv"
+    with atomic_write(os.path.join(output_dir, tsv_name)) as f:
+        for row in probabilities:
+            f.write("\t".join(str(float(p)) for p in row) + "\n")
+    path = os.path.join(output_dir, submission)
+    with atomic_write(path) as f:
+        for example, row in zip(examples, probabilities):
+            label = task.labels[int(row.argmax())]
+            record = {"id": example.guid, "label": label}
+            if task.label_desc_field:
+                record[task.label_desc_field] = descriptions.get(label, "")
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
 
 
 def zip_submissions(output_dir: str, name: str = "submission.zip") -> str:
@@ -322,6 +332,10 @@ def zip_submissions(output_dir: str, name: str = "submission.zip") -> str:
 
 
 def run_classifier(s: ClassifierSettings) -> dict:
+    if s.export_saved_model:  # a bad export folder is reported before training, not after
+        from clue_tf.serving.export import ExportSettings, check_settings
+
+        check_settings(ExportSettings(export_dir=s.export_saved_model, max_seq_length=s.max_seq_length))
     run = ClassifierRun(s)
     results = {}
     if s.do_train:
@@ -330,4 +344,21 @@ def run_classifier(s: ClassifierSettings) -> dict:
         results["eval"] = run.evaluate()
     if s.do_predict:
         results["predict"] = run.predict()
+    if s.export_saved_model:
+        results["export"] = export_for_serving(s)
     return results
+
+
+def export_for_serving(s: ClassifierSettings) -> str:
+    """The SavedModel of the model run_classifier ends with: best_bundle after training,
+    else the given bundle (which must carry a trained head)."""
+    from clue_tf.serving.export import ExportSettings, export_saved_model
+
+    trained = os.path.join(s.output_dir, "best_bundle")
+    export_saved_model(ExportSettings(
+        export_dir=s.export_saved_model, bundle_dir=trained if s.do_train else s.bundle_dir,
+        bert_config_file=None if s.do_train else s.bert_config_file,
+        vocab_file=None if s.do_train else s.vocab_file, init_checkpoint=None if s.do_train else s.init_checkpoint,
+        task_name=s.task_name, do_lower_case=s.do_lower_case, max_seq_length=s.max_seq_length,
+        allow_unused_weights=s.allow_unused_weights))
+    return s.export_saved_model

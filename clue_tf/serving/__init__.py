@@ -1,0 +1,1 @@
+"""SavedModel export of the exact serving path, and batch prediction from it."""

@@ -1,0 +1,152 @@
+"""A SavedModel that serves raw text: Google's exact tokenizer, the model and its head.
+
+Signatures (inputs are 1-D string tensors of any batch size):
+- `serving_default`: the classifier (`text_a`, plus `text_b` for pair tasks) -> `label`,
+  `label_id`, `probabilities`; for a bundle without a classifier head, `features`.
+- `features` / `features_pair`: `pooled_output`, `sequence_output`, `token_ids`, `padding_mask`.
+- `fill_mask` (when the weights carry the masked-LM head): `text` with [MASK]s -> top-k
+  `tokens`, `token_ids`, `scores` per mask and the `mask_positions`.
+- `tokenize`: `text` -> `token_ids` (zero padded) and `lengths`, for checking the ids.
+Loading needs `tensorflow` and `import tensorflow_text` (its ops), nothing of clue_tf or Keras.
+"""
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Optional
+
+import tensorflow as tf
+
+from clue_tf.checkpoints import folders
+from clue_tf.errors import CheckpointError, ClueTfError
+from clue_tf.io_utils import atomic_directory
+from clue_tf.serving.signatures import ServingFunctions, find_encoder
+from clue_tf.tasks.clue import get_task
+
+logger = logging.getLogger(__name__)
+
+PRECISIONS = ("float32", "bfloat16")
+INFO_NAME = "serving_info.json"
+
+
+@dataclass
+class ExportSettings:
+    """export_saved_model's settings; model flags are Google's."""
+
+    export_dir: str
+    bundle_dir: Optional[str] = None
+    bert_config_file: Optional[str] = None
+    vocab_file: Optional[str] = None
+    init_checkpoint: Optional[str] = None
+    task_name: Optional[str] = None  # the labels of the classifier head
+    do_lower_case: bool = True
+    max_seq_length: int = 128
+    precision: str = "float32"
+    top_k: int = 5
+    allow_unused_weights: bool = False
+
+
+def check_settings(s: ExportSettings) -> None:
+    if s.precision not in PRECISIONS:
+        raise ClueTfError(f"--precision={s.precision}: one of {', '.join(PRECISIONS)}")
+    if s.max_seq_length < 3:
+        raise ClueTfError(f"--max_seq_length={s.max_seq_length}: must be at least 3 ([CLS] a [SEP])")
+    if s.top_k < 1:
+        raise ClueTfError(f"--top_k={s.top_k}: must be at least 1")
+    if os.path.isfile(s.export_dir):
+        raise ClueTfError(f"--export_dir={s.export_dir}: is a file")
+    if os.path.isdir(s.export_dir) and os.listdir(s.export_dir) and not is_saved_model(s.export_dir):
+        raise ClueTfError(f"--export_dir={s.export_dir}: holds files that are not a SavedModel; "
+                          "give a new or empty folder (it is replaced as a whole)")
+
+
+def is_saved_model(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "saved_model.pb"))
+
+
+class ServingModule(tf.Module):
+    """What the SavedModel tracks: the model's variables, the tokenizers' tables, the assets."""
+
+    def __init__(self, model, tokenizer, mask_tokenizer, vocab_file: str, info_file: str):
+        super().__init__(name="clue_tf_serving")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.mask_tokenizer = mask_tokenizer
+        self.vocab_file = tf.saved_model.Asset(vocab_file)
+        self.serving_info = tf.saved_model.Asset(info_file)
+
+
+def export_saved_model(s: ExportSettings) -> dict:
+    """Writes the SavedModel to `s.export_dir` atomically; returns its serving info."""
+    check_settings(s)
+    task = get_task(s.task_name) if s.task_name else None
+    files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
+                           weights=s.init_checkpoint)
+    if "classifier" not in files.family.heads:
+        raise ClueTfError(f"{files.family.name} models are not exported for serving (encoder families only)")
+    if not files.vocab_file:
+        raise ClueTfError(f"{files.folder or files.weights}: no vocab.txt; give --vocab_file")
+    loaded = folders.load(files, heads="present", num_labels=len(task.labels) if task else None,
+                          allow_unused=s.allow_unused_weights, dtype=s.precision)
+    return export_loaded(loaded, s, task)
+
+
+def export_loaded(loaded, s: ExportSettings, task=None) -> dict:
+    """export_saved_model for a model already loaded (run_classifier's, after training)."""
+    from clue_tf.tokenization.bert_tokenizer import BertTokenizer
+
+    model = loaded.model
+    heads = set(loaded.family.heads) - set(loaded.report.initial_heads)
+    heads &= {layer.name[: -len("_head")] for layer in getattr(model, "layers", []) if layer.name.endswith("_head")}
+    limit = getattr(find_encoder(model), "max_sequence_length", None)
+    if limit and s.max_seq_length > limit:
+        raise ClueTfError(f"--max_seq_length={s.max_seq_length}: above the model's {limit} positions")
+    if "classifier" in heads and task is None:
+        raise ClueTfError(f"{loaded.files.weights}: has a classifier head; give --task_name for its labels")
+    if task is not None and "classifier" not in heads:
+        raise CheckpointError(f"{loaded.files.weights}: has no classifier head (output_weights / output_bias) "
+                              "to serve --task_name with; train it first (run_classifier --do_train), or "
+                              "export without --task_name for the features signatures")
+    tokenizer = BertTokenizer(loaded.vocab, do_lower_case=s.do_lower_case)
+    mask_tokenizer = BertTokenizer(loaded.vocab, do_lower_case=s.do_lower_case, keep_special_tokens=True,
+                                   special_tokens=["[MASK]"])
+    labels = list(task.labels) if task else None
+    if labels is not None:
+        units = model.get_layer("classifier_head").units
+        if units != len(labels):
+            raise ClueTfError(f"{loaded.files.weights}: classifier head has {units} labels, "
+                              f"{task.name} has {len(labels)}")
+    pair = task is not None and len(task.text_fields) == 2
+    info = {"task_name": task.name if task else None, "labels": labels, "pair": pair,
+            "max_seq_length": s.max_seq_length, "do_lower_case": s.do_lower_case,
+            "precision": s.precision, "family": loaded.family.name, "heads": sorted(heads),
+            "signatures": []}
+    functions = ServingFunctions(model, tokenizer, mask_tokenizer, s.max_seq_length, labels, s.top_k)
+    signatures = {"features": functions.features(), "features_pair": functions.features_pair(),
+                  "tokenize": functions.tokenize()}
+    if "classifier" in heads:
+        signatures["serving_default"] = functions.classify_pair() if pair else functions.classify()
+    else:
+        signatures["serving_default"] = signatures["features"]
+    if "masked_lm" in heads:
+        signatures["fill_mask"] = functions.fill_mask()
+    info["signatures"] = sorted(signatures)
+    with tempfile.TemporaryDirectory() as scratch:
+        info_file = os.path.join(scratch, INFO_NAME)
+        with open(info_file, "w", encoding="utf-8") as f:
+            json.dump(info, f, ensure_ascii=False, indent=2)
+        module = ServingModule(model, tokenizer, mask_tokenizer, loaded.vocab_file, info_file)
+        module.signatures_ = signatures  # keeps the functions' captures tracked
+        with atomic_directory(s.export_dir) as tmp:
+            tf.saved_model.save(module, tmp, signatures=signatures)
+    logger.info("wrote %s: signatures %s", s.export_dir, ", ".join(info["signatures"]))
+    return info
+
+
+def read_serving_info(saved_model) -> dict:
+    """The serving_info.json a SavedModel carries (task, labels, settings)."""
+    with open(saved_model.serving_info.asset_path.numpy().decode("utf-8"), encoding="utf-8") as f:
+        return json.load(f)
+

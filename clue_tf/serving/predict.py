@@ -1,0 +1,88 @@
+"""Batch prediction through an exported SavedModel, writing run_classifier's files.
+
+The same leaderboard files as `run_classifier --do_predict`, made by the served graph, so a
+served model and the trained one can be checked against each other line by line.
+"""
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from clue_tf.errors import ClueTfError
+from clue_tf.serving.export import is_saved_model, read_serving_info
+from clue_tf.tasks.classifier import write_predictions
+from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
+
+
+@dataclass
+class ServedClassifier:
+    """A loaded SavedModel's classifier signature, its task and its settings."""
+
+    path: str
+    signature: object
+    task: ClueTask
+    info: dict
+
+    def probabilities(self, examples: list[Example], batch_size: int = 64, progress: bool = True) -> np.ndarray:
+        """Class probabilities for each example, in order; a Keras progress bar on stderr."""
+        bar = keras.utils.Progbar(len(examples), unit_name="example") if progress and examples else None
+        rows = []
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start:start + batch_size]
+            inputs = {"text_a": tf.constant([e.text_a for e in batch])}
+            if self.info["pair"]:
+                inputs["text_b"] = tf.constant([e.text_b or "" for e in batch])
+            rows.append(self.signature(**inputs)["probabilities"].numpy())
+            if bar:
+                bar.add(len(batch))
+        return np.concatenate(rows) if rows else np.zeros([0, len(self.task.labels)], np.float32)
+
+    def accuracy(self, examples: list[Example], batch_size: int = 64) -> float:
+        labels = np.array([self.task.labels.index(e.label) for e in examples])
+        return float((self.probabilities(examples, batch_size, progress=False).argmax(-1) == labels).mean())
+
+
+def load_served_classifier(saved_model: str, task_name: Optional[str] = None) -> ServedClassifier:
+    """Loads a SavedModel written by export_saved_model and checks it serves `task_name`."""
+    import tensorflow_text  # noqa: F401  (registers the tokenizer's ops)
+
+    if not is_saved_model(saved_model):
+        raise ClueTfError(f"--saved_model={saved_model}: no saved_model.pb there")
+    loaded = tf.saved_model.load(saved_model)
+    info = read_serving_info(loaded)
+    if not info.get("task_name"):
+        raise ClueTfError(f"{saved_model}: serves features only (exported without --task_name)")
+    if task_name and get_task(task_name).name != info["task_name"]:
+        raise ClueTfError(f"{saved_model}: serves {info['task_name']}, not --task_name={task_name}")
+    served = ServedClassifier(saved_model, loaded.signatures["serving_default"], get_task(info["task_name"]), info)
+    served.loaded = loaded  # keeps the restored variables alive with the signature
+    return served
+
+
+def predict_file(saved_model: str, input_file: str, output_dir: str, task_name: Optional[str] = None,
+                 batch_size: int = 64, submission_zip: bool = False) -> list[str]:
+    """Writes test_results*.tsv and the CLUE submission file for `input_file` (a test file
+    with ids); labels.json beside it gives TNEWS's descriptions. Returns the paths written."""
+    if batch_size < 1:
+        raise ClueTfError(f"--batch_size={batch_size}: must be at least 1")
+    if os.path.isfile(output_dir):
+        raise ClueTfError(f"--output_dir={output_dir}: is a file")
+    served = load_served_classifier(saved_model, task_name)
+    task = served.task
+    examples = read_examples(task, input_file, labelled=False)
+    descriptions = label_descriptions(task, os.path.dirname(input_file)) if task.label_desc_field else {}
+    test_name = os.path.basename(input_file)
+    submission = task.test_files.get(test_name) or task.submission_file
+    os.makedirs(output_dir, exist_ok=True)
+    written = [write_predictions(task, examples, served.probabilities(examples, batch_size), output_dir,
+                                 test_name if test_name in task.test_files else "test.json", submission,
+                                 descriptions)]
+    if submission_zip:
+        from clue_tf.tasks.classifier import zip_submissions
+
+        written.append(zip_submissions(output_dir))
+    return written
