@@ -5,6 +5,7 @@ labels are diverse; the real CLUE dev files are the inputs.
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +20,11 @@ from clue_tf.errors import ClueTfError
 from clue_tf.models.bert.config import BertConfig
 from clue_tf.models.bert.family import BERT
 from clue_tf.serving.export import ExportSettings, export_saved_model
+from clue_tf.serving.precision import report_dev_accuracy
 from clue_tf.serving.predict import predict_file
 from clue_tf.tasks.classifier import ClassifierSettings, run_classifier
 from clue_tf.tasks.clue import get_task
-from tests.helpers import clue_texts, google_encode, google_tokenize, shared_path
+from tests.helpers import CLUE_TEXT_FIELDS, google_encode, google_tokenize, shared_path
 from tests.tokenization.stress_texts import stress_texts
 
 SERVE = Path(__file__).with_name("serve_without_clue_tf.py")
@@ -48,7 +50,7 @@ def task_folder(tmp: Path, task_name: str) -> Path:
     source = shared_path(f"data/clue/{task_name}_public")
     target = tmp / f"{task_name}_public"
     target.mkdir()
-    lines = (source / "dev.json").read_text(encoding="utf-8").splitlines()
+    lines = lines_of(source / "dev.json")
     (target / "dev.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
     records = [dict(json.loads(line), id=i) for i, line in enumerate(lines)]
     (target / "test.json").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
@@ -58,6 +60,17 @@ def task_folder(tmp: Path, task_name: str) -> Path:
     return target
 
 
+def lines_of(path: Path) -> list[str]:
+    """A JSON-lines file's lines (split on newlines only: texts may hold U+2028)."""
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def json_texts(path: Path) -> list[str]:
+    """Every text field of a CLUE JSON-lines file."""
+    records = [json.loads(line) for line in lines_of(path)]
+    return [r[k] for r in records for k in CLUE_TEXT_FIELDS if k in r]
+
+
 def serve_without_clue_tf(saved_model: Path, signature: str, rows: list, tmp: Path) -> list:
     """Outputs per row of a signature called in a process that cannot import clue_tf or Keras."""
     inputs, outputs = tmp / f"{signature}.in.jsonl", tmp / f"{signature}.out.jsonl"
@@ -65,7 +78,7 @@ def serve_without_clue_tf(saved_model: Path, signature: str, rows: list, tmp: Pa
     result = subprocess.run([sys.executable, str(SERVE), str(saved_model), signature, str(inputs), str(outputs)],
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = [json.loads(line) for line in outputs.read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line) for line in lines_of(outputs)]
     assert lines[-1] == {"forbidden_imports": []}
     return lines[:-1]
 
@@ -98,12 +111,12 @@ def read_tsv(path: Path) -> np.ndarray:
 
 def test_saved_model_without_clue_tf_gives_run_classifier_labels(served, tmp_path):
     task, data, output, saved = served
-    records = [json.loads(line) for line in (data / "test.json").read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line) for line in lines_of(data / "test.json")]
     rows = [{"text_a": r[task.text_fields[0]], **({"text_b": r[task.text_fields[1]]} if len(task.text_fields) > 1
                                                  else {})} for r in records]
     outputs = serve_without_clue_tf(saved, "serving_default", rows, tmp_path)
     expected_labels = [json.loads(line)["label"]
-                       for line in (output / task.submission_file).read_text(encoding="utf-8").splitlines()]
+                       for line in lines_of(output / task.submission_file)]
     expected_probabilities = read_tsv(output / "test_results.tsv")
     assert len(outputs) == len(records) == len(expected_labels)
     assert len(set(expected_labels)) >= 2  # the head is not constant: labels can disagree
@@ -133,9 +146,10 @@ def test_saved_model_tokenizer_matches_google_full_tokenizer(served, tmp_path, v
     task, _, _, saved = served
     if task.name != "tnews":
         pytest.skip("one tokenizer check is enough (both exports hold the same vocab)")
-    texts = []
+    texts = []  # dev and test files (train files are covered in tests/tokenization, in-graph)
     for task_dir in sorted(shared_path("data/clue").iterdir()):
-        texts.extend(clue_texts(task_dir))
+        texts.extend(t for name in ("dev.json", "test.json") if (task_dir / name).exists()
+                     for t in json_texts(task_dir / name))
     texts = list(dict.fromkeys(texts + stress_texts()))
     expected = [r["ids"] for r in google_tokenize(texts, vocab, (True,))[True]]
     outputs = serve_without_clue_tf(saved, "tokenize", [{"text": t} for t in texts], tmp_path)
@@ -153,7 +167,7 @@ def test_saved_model_packing_matches_google_convert_single_example(served, tmp_p
     pair_model = tmp_path / "short"
     export_saved_model(ExportSettings(str(pair_model), bundle_dir=str(saved.parent / "bundle"), task_name="afqmc",
                                       max_seq_length=short))
-    records = [json.loads(line) for line in (data / "dev.json").read_text(encoding="utf-8").splitlines()[:500]]
+    records = [json.loads(line) for line in lines_of(data / "dev.json")[:500]]
     pairs = [[r["sentence1"], r["sentence2"]] for r in records]
     expected = google_encode(pairs, vocab, short)
     outputs = serve_without_clue_tf(pair_model, "features_pair", [{"text_a": a, "text_b": b} for a, b in pairs],
@@ -230,11 +244,31 @@ def test_bfloat16_export_stores_bfloat16_weights_and_keeps_most_labels(served, t
     kernels = [dtype for name, dtype in dtypes.items() if "kernel" in name or "embeddings" in name]
     assert len(kernels) > 10 and set(kernels) == {tf.bfloat16}
     loaded = tf.saved_model.load(str(bf16))
-    texts = [json.loads(line)["sentence"] for line in (data / "dev.json").read_text(encoding="utf-8").splitlines()[:500]]
+    texts = [json.loads(line)["sentence"] for line in lines_of(data / "dev.json")[:500]]
     fp32 = tf.saved_model.load(str(saved)).signatures["serving_default"](text_a=tf.constant(texts))
     half = loaded.signatures["serving_default"](text_a=tf.constant(texts))
     assert np.abs(half["probabilities"].numpy() - fp32["probabilities"].numpy()).max() < 0.05
     assert (half["label_id"].numpy() == fp32["label_id"].numpy()).mean() > 0.9
+
+
+def test_precision_report_agrees_with_run_classifier_eval(served, tmp_path):
+    """The float32 dev accuracy the bfloat16 export prints is run_classifier --do_eval's."""
+    task, data, _, saved = served
+    if task.name != "afqmc":
+        pytest.skip("one report check is enough")
+    bundle = saved.parent / "bundle"
+    results = run_classifier(ClassifierSettings(task_name=task.name, data_dir=str(data), output_dir=str(tmp_path / "eval"),
+                                                bundle_dir=str(bundle), do_eval=True, max_seq_length=MAX_SEQ_LENGTH,
+                                                eval_batch_size=64))
+    settings = ExportSettings(str(tmp_path / "bf16"), bundle_dir=str(bundle), task_name=task.name,
+                              max_seq_length=MAX_SEQ_LENGTH, precision="bfloat16")
+    export_saved_model(settings)
+    line = report_dev_accuracy(settings, str(data / "dev.json"))
+    match = re.search(r"float32 ([0-9.]+), bfloat16 ([0-9.]+) \(([-+][0-9.]+) points; (\d+) of (\d+) labels differ", line)
+    assert match, line
+    assert float(match.group(1)) == pytest.approx(100 * results["eval"]["eval_accuracy"], abs=0.006)
+    assert int(match.group(5)) == results["eval"]["eval_examples"]
+    assert float(match.group(3)) == pytest.approx(float(match.group(2)) - float(match.group(1)), abs=0.011)
 
 
 def test_export_refuses_a_head_that_was_never_trained(tmp_path, vocab):
@@ -257,7 +291,7 @@ def test_export_refuses_a_head_that_was_never_trained(tmp_path, vocab):
 
 def test_run_classifier_exports_what_it_trained(tmp_path, vocab):
     data = task_folder(tmp_path, "tnews")
-    lines = (data / "dev.json").read_text(encoding="utf-8").splitlines()
+    lines = lines_of(data / "dev.json")
     (data / "train.json").write_text("\n".join(lines[:64]) + "\n", encoding="utf-8")
     (data / "dev.json").write_text("\n".join(lines[64:128]) + "\n", encoding="utf-8")
     (data / "test.json").write_text("\n".join(
@@ -275,3 +309,24 @@ def test_run_classifier_exports_what_it_trained(tmp_path, vocab):
     predict_file(str(tmp_path / "served"), str(data / "test.json"), str(tmp_path / "again"), "tnews")
     name = get_task("tnews").submission_file
     assert (tmp_path / "again" / name).read_text(encoding="utf-8") == (output / name).read_text(encoding="utf-8")
+
+
+def test_commands_export_and_predict_as_the_library_does(served, tmp_path, capsys):
+    from clue_tf.cli import run_command
+
+    task, data, output, saved = served
+    if task.name != "afqmc":
+        pytest.skip("one command check is enough")
+    bundle = saved.parent / "bundle"
+    assert run_command("export_saved_model", [f"--bundle_dir={bundle}", f"--export_dir={tmp_path / 'm'}",
+                                              f"--data_dir={data}"]) == 1
+    assert "--data_dir needs --task_name" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+    assert run_command("export_saved_model", [f"--bundle_dir={bundle}", f"--export_dir={tmp_path / 'm'}",
+                                              "--task_name=afqmc", f"--max_seq_length={MAX_SEQ_LENGTH}"]) == 0
+    assert run_command("predict", [f"--saved_model={tmp_path / 'm'}", f"--input_file={data / 'test.json'}",
+                                   f"--output_dir={tmp_path / 'out'}", "--submission_zip"]) == 0
+    assert f"wrote {tmp_path / 'out' / task.submission_file}" in capsys.readouterr().out
+    assert (tmp_path / "out" / task.submission_file).read_text(encoding="utf-8") == \
+        (output / task.submission_file).read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "submission.zip").exists()

@@ -1,0 +1,166 @@
+"""Serving speed, raw strings to labels on CPU: our SavedModel (float32, bfloat16) beside
+keras-hub's BertTextClassifier with its preprocessor and HF transformers'
+text-classification pipeline (PyTorch), on the same weights, in one run.
+
+  python benchmarks/serving_throughput.py [--models=roberta-tiny-clue,chinese_L-12_H-768_A-12]
+         [--threads=2] [--batch_size=64] [--latency_requests=200] [--batches=10]
+
+Each model is the registry architecture with Google's Chinese vocab, random weights moved
+by N(0, 0.05) and a 15-label classifier head (TNEWS'), exported once and loaded by every
+side. Inputs are TNEWS' dev sentences (../shared). Figures: batch-1 latency p50 / p99 (ms)
+over --latency_requests single-text calls and batch throughput (examples/s) over
+--batches batches of --batch_size, after a warm-up; `labels` is the share of the
+throughput texts whose label equals our float32 SavedModel's.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "data")
+
+
+def timings(call, single_texts, batches) -> dict:
+    """p50 / p99 batch-1 latency (ms), examples/s over the batches, and the batch labels."""
+    import numpy as np
+
+    call(single_texts[:1])
+    call(batches[0])  # warm-up: traces and allocates for both shapes
+    latencies = []
+    for text in single_texts:
+        start = time.perf_counter()
+        call([text])
+        latencies.append(1000 * (time.perf_counter() - start))
+    labels = []
+    start = time.perf_counter()
+    for batch in batches:
+        labels.extend(call(batch))
+    seconds = time.perf_counter() - start
+    return {"p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
+            "examples_per_s": sum(map(len, batches)) / seconds, "labels": labels}
+
+
+def build_model(name: str, vocab: str, folder: str, num_labels: int):
+    """Writes the registry architecture with a classifier head as a Google bundle and an HF
+    folder, and a keras-hub preset of the encoder; returns the config."""
+    import dataclasses
+
+    import keras
+    import numpy as np
+
+    from clue_tf.checkpoints.folders import write
+    from clue_tf.checkpoints.registry import registry_entry
+
+    entry = registry_entry(name)
+    with open(vocab, encoding="utf-8") as f:
+        vocab_size = sum(1 for _ in f)
+    config = dataclasses.replace(entry.config, vocab_size=vocab_size)
+    keras.utils.set_random_seed(0)
+    model = entry.family.build(config, ("classifier",), num_labels)
+    rng = np.random.RandomState(0)
+    for weight in model.weights:
+        weight.assign(weight.numpy() + rng.normal(0, 0.05, weight.shape).astype("float32"))
+    for output_format in ("bundle", "hf", "keras_hub"):
+        write(os.path.join(folder, output_format), model, entry.family, config, vocab, output_format)
+    return config, model.get_layer("classifier_head").get_weights()
+
+
+def ours(folder: str, precision: str, max_seq_length: int):
+    import tensorflow as tf
+
+    from clue_tf.serving.export import ExportSettings, export_saved_model
+
+    path = os.path.join(folder, f"saved_model_{precision}")
+    export_saved_model(ExportSettings(path, bundle_dir=os.path.join(folder, "bundle"), task_name="tnews",
+                                      max_seq_length=max_seq_length, precision=precision))
+    signature = tf.saved_model.load(path).signatures["serving_default"]
+    return lambda texts: signature(text_a=tf.constant(texts))["label_id"].numpy().tolist()
+
+
+def keras_hub_classifier(folder: str, head_weights, num_labels: int, max_seq_length: int):
+    import keras_hub
+    import tensorflow as tf
+
+    classifier = keras_hub.models.BertTextClassifier.from_preset(
+        os.path.join(folder, "keras_hub"), num_classes=num_labels, activation="softmax")
+    classifier.preprocessor.sequence_length = max_seq_length
+    classifier.get_layer("logits").set_weights(head_weights)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def serve(texts):
+        return tf.argmax(classifier(classifier.preprocessor(texts), training=False), axis=-1)
+
+    return lambda texts: serve(tf.constant(texts)).numpy().tolist()
+
+
+def hf_pipeline(folder: str, num_labels: int, batch_size: int, max_seq_length: int):
+    import transformers
+
+    path = os.path.join(folder, "hf")
+    model = transformers.BertForSequenceClassification.from_pretrained(path, num_labels=num_labels)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+    pipe = transformers.pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
+
+    def call(texts):
+        results = pipe(texts, batch_size=batch_size, truncation=True, max_length=max_seq_length)
+        return [int(r["label"].split("_")[-1]) for r in results]
+
+    return call
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="roberta-tiny-clue,chinese_L-12_H-768_A-12")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--batch_size", type=int, default=64)
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--latency_requests", type=int, default=200)
+    parser.add_argument("--max_seq_length", type=int, default=128)
+    parser.add_argument("--systems", default="ours_float32,ours_bfloat16,keras_hub,hf_torch")
+    args = parser.parse_args()
+
+    import tensorflow as tf
+    import torch
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    vocab = os.path.join(SHARED, "vocab", "google_zh_vocab.txt")
+    dev = os.path.join(SHARED, "clue", "tnews_public", "dev.json")
+    with open(dev, encoding="utf-8") as f:
+        texts = [json.loads(line)["sentence"] for line in f]
+    single = texts[: args.latency_requests]
+    batches = [texts[i * args.batch_size:(i + 1) * args.batch_size] for i in range(args.batches)]
+    num_labels = 15
+    print(f"{args.threads} threads; batch-1 latency over {len(single)} TNEWS dev texts, throughput over "
+          f"{args.batches} x {args.batch_size}; max_seq_length {args.max_seq_length}")
+    print("| model | system | p50 ms | p99 ms | examples/s | vs HF (throughput) | labels = ours fp32 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in args.models.split(","):
+        folder = tempfile.mkdtemp(prefix="serving_bench.")
+        _, head = build_model(name, vocab, folder, num_labels)
+        makers = {
+            "ours_float32": lambda: ours(folder, "float32", args.max_seq_length),
+            "ours_bfloat16": lambda: ours(folder, "bfloat16", args.max_seq_length),
+            "keras_hub": lambda: keras_hub_classifier(folder, head, num_labels, args.max_seq_length),
+            "hf_torch": lambda: hf_pipeline(folder, num_labels, args.batch_size, args.max_seq_length),
+        }
+        results = {system: timings(makers[system](), single, batches) for system in args.systems.split(",")}
+        reference = results.get("ours_float32", {}).get("labels")
+        hf = results.get("hf_torch", {}).get("examples_per_s")
+        for system, r in results.items():
+            agree = (sum(a == b for a, b in zip(r["labels"], reference)) / len(reference)) if reference else None
+            print(f"| {name} | {system} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['examples_per_s']:.0f} | "
+                  f"{r['examples_per_s'] / hf:.2f}x | {'-' if agree is None else f'{100 * agree:.1f} %'} |"
+                  if hf else f"| {name} | {system} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+                  f"{r['examples_per_s']:.0f} | - | - |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
