@@ -138,7 +138,6 @@ def export_loaded(loaded, s: ExportSettings, task=None) -> dict:
         with open(info_file, "w", encoding="utf-8") as f:
             json.dump(info, f, ensure_ascii=False, indent=2)
         module = ServingModule(model, tokenizer, mask_tokenizer, loaded.vocab_file, info_file)
-        module.signatures_ = signatures  # keeps the functions' captures tracked
         with atomic_directory(s.export_dir) as tmp:
             tf.saved_model.save(module, tmp, signatures=signatures)
     logger.info("wrote %s: signatures %s", s.export_dir, ", ".join(info["signatures"]))

@@ -330,3 +330,34 @@ def test_commands_export_and_predict_as_the_library_does(served, tmp_path, capsy
     assert (tmp_path / "out" / task.submission_file).read_text(encoding="utf-8") == \
         (output / task.submission_file).read_text(encoding="utf-8")
     assert (tmp_path / "out" / "submission.zip").exists()
+
+
+@pytest.mark.parametrize("layout", ["google", "brightmart"])
+def test_albert_classifier_serves_run_classifier_labels(layout, tmp_path, vocab):
+    from clue_tf.models.albert.config import AlbertConfig
+    from clue_tf.models.albert.family import ALBERT
+
+    data = task_folder(tmp_path, "tnews")
+    lines = lines_of(data / "test.json")[:1000]
+    (data / "test.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    keras.utils.set_random_seed(1)
+    config = AlbertConfig(vocab_size=21128, embedding_size=16, hidden_size=32, num_hidden_layers=2,
+                          num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+                          hidden_act="relu", layout=layout)
+    model = ALBERT.build(config, ("classifier",), 15)
+    rng = np.random.RandomState(1)
+    for weight in model.weights:
+        weight.assign(weight.numpy() + rng.normal(0, 0.3, weight.shape))
+    write(str(tmp_path / "albert"), model, ALBERT, config, str(vocab))
+    run_classifier(ClassifierSettings(task_name="tnews", data_dir=str(data), output_dir=str(tmp_path / "out"),
+                                      bundle_dir=str(tmp_path / "albert"), do_predict=True,
+                                      max_seq_length=MAX_SEQ_LENGTH, predict_batch_size=64))
+    export_saved_model(ExportSettings(str(tmp_path / "served"), bundle_dir=str(tmp_path / "albert"),
+                                      task_name="tnews", max_seq_length=MAX_SEQ_LENGTH))
+    predict_file(str(tmp_path / "served"), str(data / "test.json"), str(tmp_path / "again"), "tnews")
+    name = get_task("tnews").submission_file
+    expected = (tmp_path / "out" / name).read_text(encoding="utf-8")
+    assert len({json.loads(line)["label"] for line in expected.splitlines()}) >= 2
+    assert (tmp_path / "again" / name).read_text(encoding="utf-8") == expected
+    np.testing.assert_allclose(read_tsv(tmp_path / "again" / "test_results.tsv"),
+                               read_tsv(tmp_path / "out" / "test_results.tsv"), atol=1e-5)
