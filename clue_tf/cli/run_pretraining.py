@@ -56,8 +56,9 @@ def main(fv: flags.FlagValues) -> int:
     from clue_tf.cli.common_flags import locate_model
     from clue_tf.errors import ClueTfError
     from clue_tf.families import get_family
-    from clue_tf.training.pretraining import PretrainingSettings, run_pretraining
+    from clue_tf.training.pretraining import PretrainingSettings, require_action, run_pretraining
 
+    require_action(fv.do_train, fv.do_eval)
     if fv.model_family:
         get_family(fv.model_family)
     if not (fv.bundle_dir or fv.bert_config_file):

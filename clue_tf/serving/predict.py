@@ -84,5 +84,5 @@ def predict_file(saved_model: str, input_file: str, output_dir: str, task_name: 
     if submission_zip:
         from clue_tf.tasks.classifier import zip_submissions
 
-        written.append(zip_submissions(output_dir))
+        written.append(zip_submissions(output_dir, [os.path.basename(written[0])]))
     return written

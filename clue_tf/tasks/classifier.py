@@ -19,8 +19,9 @@ import numpy as np
 import tensorflow as tf
 
 from clue_tf.checkpoints import folders
-from clue_tf.errors import CheckpointError
+from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io_utils import atomic_write
+from clue_tf.tasks.classifier_checks import check_flags, read_inputs
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
 from clue_tf.tokenization.encoding import encode_example
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
@@ -200,6 +201,8 @@ class ClassifierRun:
     def __init__(self, s: ClassifierSettings):
         self.s = s
         self.task = get_task(s.task_name)
+        check_flags(s)
+        self.examples = read_inputs(s, self.task)  # every input checked before the model is built
         keras.utils.set_random_seed(s.seed)
         keras.mixed_precision.set_global_policy(s.mixed_precision)
         self.strategy = make_strategy(s.strategy)
@@ -209,9 +212,11 @@ class ClassifierRun:
             self.bundle = folders.load(files, heads=("classifier",), num_labels=len(self.task.labels),
                                        allow_unused=s.allow_unused_weights)
         if not s.do_train and (s.do_eval or s.do_predict) and "classifier" in self.bundle.report.initial_heads:
-            raise CheckpointError(
-                f"{files.weights}: has no classifier head (output_weights / output_bias), so it cannot "
-                "evaluate or predict; train it (--do_train) or give --bundle_dir=OUTPUT_DIR/best_bundle")
+            self.bundle = self._trained_bundle(files)
+        limit = getattr(_encoder_of(self.bundle.model), "max_sequence_length", None)
+        if limit and s.max_seq_length > limit:
+            raise ClueTfError(f"--max_seq_length={s.max_seq_length}: above the model's {limit} positions "
+                              f"(max_position_embeddings)")
         self.model = self.bundle.model
         if s.tokenize_in_graph:
             from clue_tf.tokenization.bert_tokenizer import BertTokenizer
@@ -221,8 +226,23 @@ class ClassifierRun:
             self.tokenizer = FullTokenizer(self.bundle.vocab, do_lower_case=s.do_lower_case)
         os.makedirs(s.output_dir, exist_ok=True)
 
+    def _trained_bundle(self, files):
+        """Google's workflow (train, then later predict into the same --output_dir with the
+        pretrained model flags): the head trained there, OUTPUT_DIR/best_bundle, is used."""
+        trained = os.path.join(self.s.output_dir, "best_bundle")
+        if not os.path.isdir(trained):
+            raise CheckpointError(
+                f"{files.weights}: has no classifier head (output_weights / output_bias), so it cannot "
+                "evaluate or predict; train it (--do_train) or give --bundle_dir=OUTPUT_DIR/best_bundle")
+        logger.warning("%s has no classifier head: using the one trained in %s", files.weights, trained)
+        with self.strategy.scope():
+            return folders.load(folders.locate(trained), heads=("classifier",), num_labels=len(self.task.labels),
+                                require=("classifier",), purpose="evaluate or predict")
+
     def _features(self, file_name: str, labelled: bool, limit: Optional[int] = None):
-        examples = read_examples(self.task, os.path.join(self.s.data_dir, file_name), labelled)
+        examples = self.examples.get(file_name)
+        if examples is None:
+            examples = read_examples(self.task, os.path.join(self.s.data_dir, file_name), labelled)
         examples = examples[:limit] if limit else examples
         if self.s.tokenize_in_graph:
             return examples, encoded_rows(examples, self.tokenizer, self.task, self.s.max_seq_length)
@@ -283,16 +303,14 @@ class ClassifierRun:
             path = os.path.join(s.data_dir, test_file)
             if submission is None:
                 submission = self.task.submission_file
-            if not os.path.exists(path):
-                if test_file == "test.json":
-                    raise FileNotFoundError(f"{path}: file not found")
-                continue
+            if test_file not in self.examples:
+                continue  # optional test files (TNEWS's test1.0.json) that are not there
             examples, features = self._features(test_file, labelled=False)
             probabilities = self._probabilities(features, s.predict_batch_size)
             written.append(write_predictions(self.task, examples, probabilities, s.output_dir, test_file,
                                              submission, descriptions))
         if s.submission_zip:
-            written.append(zip_submissions(s.output_dir))
+            written.append(zip_submissions(s.output_dir, [os.path.basename(p) for p in written]))
         return written
 
     def _probabilities(self, features, batch_size: int) -> np.ndarray:
@@ -320,15 +338,25 @@ def write_predictions(task: ClueTask, examples: list[Example], probabilities: np
     return path
 
 
-def zip_submissions(output_dir: str, name: str = "submission.zip") -> str:
-    """All *_predict.json files of `output_dir` in one zip (written atomically)."""
-    files = sorted(f for f in os.listdir(output_dir) if f.endswith("_predict.json"))
+def zip_submissions(output_dir: str, files: Optional[list] = None, name: str = "submission.zip") -> str:
+    """The given submission files of `output_dir` (default: every *_predict.json) in one zip,
+    written atomically; a run passes only the files it wrote, so no stale file ships."""
+    files = sorted(files if files is not None else (f for f in os.listdir(output_dir) if f.endswith("_predict.json")))
     path = os.path.join(output_dir, name)
     with atomic_write(path, "wb") as raw:
         with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
             for file_name in files:
                 archive.write(os.path.join(output_dir, file_name), file_name)
     return path
+
+
+def _encoder_of(model):
+    """The encoder inside a task model (a keras-hub Backbone), or None."""
+    import keras_hub
+
+    if isinstance(model, keras_hub.models.Backbone):
+        return model
+    return next((layer for layer in model.layers if isinstance(layer, keras_hub.models.Backbone)), None)
 
 
 def run_classifier(s: ClassifierSettings) -> dict:

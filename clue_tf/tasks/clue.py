@@ -25,6 +25,7 @@ class ClueTask:
     labels: tuple[str, ...]
     submission_file: str
     label_desc_field: Optional[str] = None  # written into the submission too (TNEWS)
+    label_descs: tuple[str, ...] = ()  # CLUE's descriptions, used when labels.json is absent
     skip_label: Optional[str] = None  # lines with this label have no gold label (CMNLI "-")
     test_files: dict = field(default_factory=lambda: {"test.json": None})
 
@@ -34,6 +35,9 @@ TASKS = {
     "tnews": ClueTask(
         "tnews", ("sentence",), tuple(str(100 + i) for i in range(17) if i not in (5, 11)),
         "tnews11_predict.json", label_desc_field="label_desc",
+        label_descs=tuple(f"news_{name}" for name in (
+            "story", "culture", "entertainment", "sports", "finance", "house", "car", "edu", "tech",
+            "military", "travel", "world", "stock", "agriculture", "game")),
         test_files={"test.json": "tnews11_predict.json", "test1.0.json": "tnews10_predict.json"}),
     "iflytek": ClueTask("iflytek", ("sentence",), tuple(str(i) for i in range(119)), "iflytek_predict.json"),
     "cmnli": ClueTask("cmnli", ("sentence1", "sentence2"), ("contradiction", "entailment", "neutral"),
@@ -95,7 +99,10 @@ def read_examples(task: ClueTask, path: str, labelled: bool = True) -> list[Exam
             continue
         if labelled and label not in known:
             raise TaskDataError(f"{path}:{number}: unknown label {label!r} for {task.name}")
-        texts = [str(record[f]) for f in task.text_fields]
+        wrong = [f for f in task.text_fields if not isinstance(record[f], str)]
+        if wrong:
+            raise TaskDataError(f"{path}:{number}: field {wrong[0]} is {json.dumps(record[wrong[0]])}, not a string")
+        texts = [record[f] for f in task.text_fields]
         examples.append(Example(texts[0], texts[1] if len(texts) > 1 else None, label, record.get("id")))
     if skipped:
         import logging
@@ -108,7 +115,7 @@ def label_descriptions(task: ClueTask, data_dir: str) -> dict[str, str]:
     """label -> description from `labels.json`, checked against the task's label list."""
     path = os.path.join(data_dir, "labels.json")
     if not os.path.exists(path):
-        return {}
+        return dict(zip(task.labels, task.label_descs))
     descriptions = {}
     for number, record in json_records(path):
         if "label" not in record:

@@ -220,8 +220,15 @@ class Pretrainer:
         return bundle_dir
 
 
+def require_action(do_train: bool, do_eval: bool) -> None:
+    """Google's run_pretraining.py refuses to run with neither --do_train nor --do_eval; so do we."""
+    if not (do_train or do_eval):
+        raise ClueTfError("nothing to do: set --do_train and/or --do_eval (as Google's run_pretraining.py)")
+
+
 def run_pretraining(s: PretrainingSettings) -> dict:
     """Train and/or evaluate as Google's run_pretraining.py; export a bundle after training."""
+    require_action(s.do_train, s.do_eval)
     trainer = Pretrainer(s)  # checks every input before anything is written
     os.makedirs(s.output_dir, exist_ok=True)
     results = {}
