@@ -62,11 +62,12 @@ def atomic_directory(path: str) -> Iterator[str]:
         raise
 
 
-def read_lines(path: str, errors: str = "strict") -> Iterator[str]:
+def read_lines(path: str, errors: str = "strict", advice: str = "save the file as UTF-8") -> Iterator[str]:
     """Lines of a UTF-8 text file without their line ends ('\\n', and a '\\r' before it).
 
     With errors="strict" a line that is not valid UTF-8 raises an error naming the file
-    and line; errors="replace" decodes it with U+FFFD instead.
+    and line, ending with `advice` (a command with a way around it says so); errors="replace"
+    decodes it with U+FFFD instead.
     """
     if errors not in ENCODING_ERRORS:
         raise ValueError(f"errors must be one of {ENCODING_ERRORS}, got {errors!r}")
@@ -82,7 +83,7 @@ def read_lines(path: str, errors: str = "strict") -> Iterator[str]:
             except UnicodeDecodeError as e:
                 raise InputTextError(
                     f"{path}:{number}: line is not valid UTF-8 (byte 0x{raw[e.start]:02x} at "
-                    f"byte {e.start + 1}); use --errors=replace to decode it with U+FFFD"
+                    f"byte {e.start + 1}); {advice}"
                 ) from None
 
 

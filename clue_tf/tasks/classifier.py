@@ -140,7 +140,9 @@ def encoded_rows(examples: list[Example], tokenizer, task: ClueTask, max_seq_len
     dataset = tf.data.Dataset.from_tensor_slices((texts_a, texts_b, labels)).batch(batch_size)
     dataset = dataset.map(lambda a, b, y: (*encode_in_graph(tokenizer, a, b if pair else None, max_seq_length), y),
                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return EncodedRows(dataset.unbatch(), labels)
+    # unbatch hides the row count; stating it keeps Keras from warning "input ran out of data"
+    rows = dataset.unbatch().apply(tf.data.experimental.assert_cardinality(len(labels)))
+    return EncodedRows(rows, labels)
 
 
 def features_dataset(features: Features) -> tf.data.Dataset:

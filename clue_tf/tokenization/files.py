@@ -25,7 +25,7 @@ def tokenize_file(
     `in_graph=True` tokenizes with the TensorFlow ops of `BertTokenizer` (batched), which
     gives the same tokens as the Python path, faster on large files.
     """
-    lines = read_lines(input_file, errors=errors)
+    lines = read_lines(input_file, errors=errors, advice="use --errors=replace to decode it with U+FFFD")
     if in_graph:
         token_lines = _tokenize_in_graph(lines, vocab_file, do_lower_case, keep_special_tokens)
     else:

@@ -110,3 +110,19 @@ def test_a_bundle_with_its_own_head_is_used_as_given(tmp_path, tiny_bundle, trai
     run_classifier(ClassifierSettings(task_name="tnews", data_dir=str(data), output_dir=str(explicit),
                                       bundle_dir=str(out / "best_bundle"), do_predict=True, max_seq_length=32))
     assert (out / "test_results.tsv").read_text() != (explicit / "test_results.tsv").read_text()
+
+
+def test_non_utf8_data_names_the_line_without_advising_a_flag_run_classifier_lacks(tmp_path, tiny_bundle, capsys):
+    data = task_dir(tmp_path, "afqmc")
+    (data / "dev.json").write_bytes(b'{"sentence1": "a", "sentence2": "b", "label": "0"}\n{"sentence1": "\xe4\xb8"}\n')
+    assert run(tmp_path, tiny_bundle, data, "--do_eval") == 1
+    err = capsys.readouterr().err
+    assert f"{data / 'dev.json'}:2: line is not valid UTF-8" in err and "--errors" not in err
+
+
+def test_prediction_prints_no_keras_out_of_data_warning(tmp_path, trained, recwarn):
+    data, out = trained
+    run_classifier(ClassifierSettings(task_name="tnews", data_dir=str(data), output_dir=str(out),
+                                      bundle_dir=str(out / "best_bundle"), do_eval=True, do_predict=True,
+                                      max_seq_length=32))
+    assert not [w for w in recwarn if "ran out of data" in str(w.message)]
