@@ -6,11 +6,53 @@ import json
 import os
 import shutil
 import tempfile
-from typing import IO, Iterator
+from typing import IO, Iterator, Optional
 
 from clue_tf.errors import ConfigError, InputTextError
 
 ENCODING_ERRORS = ("strict", "replace")
+
+
+def temp_prefix(path: str) -> str:
+    """Hidden temp names beside `path` carry the writer's PID, so a later writer can tell
+    the leftovers of a killed run (dead PID) from a live one's."""
+    return f".{os.path.basename(os.path.abspath(path))}.{os.getpid()}."
+
+
+def remove_stale_temps(path: str) -> None:
+    """Removes temp files and folders beside `path` left by writers that no longer run."""
+    directory, base = os.path.split(os.path.abspath(path))
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        pid = _writer_pid(name, base)
+        if pid is not None and not _alive(pid):
+            stale = os.path.join(directory, name)
+            if os.path.isdir(stale):
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(stale)
+
+
+def _writer_pid(name: str, base: str) -> Optional[int]:
+    """The PID in a temp name `.BASE.PID.*`, or None for any other name."""
+    if not name.startswith(f".{base}."):
+        return None
+    pid = name[len(base) + 2:].split(".", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -18,12 +60,13 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8") -> Iterato
     """Writes to a temporary file beside `path` and renames it over `path` on success.
 
     An interrupted or failing write leaves any earlier file at `path` untouched and
-    no partial file behind.
+    no partial file behind (a killed writer's temp file is removed by the next writer).
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    remove_stale_temps(path)
+    fd, tmp_path = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -41,16 +84,21 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8") -> Iterato
 def atomic_directory(path: str) -> Iterator[str]:
     """Yields a temporary folder beside `path` that replaces `path` when the block succeeds.
 
-    An interrupted or failing write leaves any earlier folder at `path` untouched.
+    An interrupted or failing write leaves any earlier folder at `path` untouched. A run
+    killed between the two renames leaves the earlier folder as `.NAME.PID.old.*`: the next
+    writer puts it back first, and removes every leftover of dead writers.
     """
     target = os.path.abspath(path)
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
-    tmp_dir = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", dir=parent)
+    _restore_interrupted_swap(target)
+    remove_stale_temps(target)
+    tmp_dir = tempfile.mkdtemp(prefix=temp_prefix(target), dir=parent)
     try:
         yield tmp_dir
+        _fsync_tree(tmp_dir)
         if os.path.exists(target):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old.", dir=parent)
+            old = tempfile.mkdtemp(prefix=temp_prefix(target) + "old.", dir=parent)
             os.rmdir(old)
             os.rename(target, old)
             os.rename(tmp_dir, target)
@@ -60,6 +108,26 @@ def atomic_directory(path: str) -> Iterator[str]:
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
+
+
+def _restore_interrupted_swap(target: str) -> None:
+    """If `target` is missing but a dead writer's `.NAME.PID.old.*` is there, renames it back."""
+    if os.path.exists(target):
+        return
+    parent, base = os.path.split(target)
+    for name in sorted(os.listdir(parent)):
+        pid = _writer_pid(name, base)
+        if pid is not None and name[len(base) + 2:].split(".")[1:2] == ["old"] and not _alive(pid):
+            os.rename(os.path.join(parent, name), target)
+            return
+
+
+def _fsync_tree(folder: str) -> None:
+    """Flushes every file of `folder` to disk before it is renamed into place."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                os.fsync(f.fileno())
 
 
 def read_lines(path: str, errors: str = "strict", advice: str = "save the file as UTF-8") -> Iterator[str]:

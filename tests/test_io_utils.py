@@ -32,3 +32,72 @@ def test_read_lines_names_file_and_line_of_bad_utf8(tmp_path):
     with pytest.raises(InputTextError, match=r"in\.txt:2: line is not valid UTF-8"):
         list(read_lines(path))
     assert list(read_lines(path, errors="replace"))[1] == "\ufffd("
+
+
+def dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_killed_writers_are_removed_and_live_ones_kept(tmp_path):
+    import os
+
+    path = tmp_path / "a.tfrecord"
+    dead, alive = dead_pid(), os.getppid()
+    (tmp_path / f".a.tfrecord.{dead}.x1.tmp").write_bytes(b"partial")
+    (tmp_path / f".a.tfrecord.{dead}.folder").mkdir()
+    (tmp_path / f".a.tfrecord.{alive}.x2.tmp").write_bytes(b"another run, still writing")
+    (tmp_path / ".other.txt.123.tmp").write_bytes(b"not ours to judge")
+    with atomic_write(path) as f:
+        f.write("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".other.txt.123.tmp", f".a.tfrecord.{alive}.x2.tmp", "a.tfrecord"])
+
+
+def test_a_folder_swap_killed_between_its_renames_is_restored(tmp_path):
+    from clue_tf.io_utils import atomic_directory
+
+    old = tmp_path / f".bundle.{dead_pid()}.old.abc"  # what a kill between the renames leaves
+    old.mkdir()
+    (old / "vocab.txt").write_text("earlier")
+    with pytest.raises(RuntimeError):
+        with atomic_directory(tmp_path / "bundle") as tmp:
+            raise RuntimeError("this write fails too")
+    assert (tmp_path / "bundle" / "vocab.txt").read_text() == "earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def test_sigterm_removes_the_partial_file_keeps_the_earlier_one_and_exits_143(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    target = tmp_path / "submission.json"
+    target.write_text("earlier")
+    script = textwrap.dedent(f"""
+        import os, signal, time, types
+        from absl import flags
+        from clue_tf.cli import app
+        from clue_tf.io_utils import atomic_write
+
+        def main(fv):
+            with atomic_write({str(target)!r}) as f:
+                f.write("half of the new one")
+                f.flush()
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)
+            return 0
+
+        module = types.SimpleNamespace(FLAGS=flags.FlagValues(), main=main, __doc__="")
+        raise SystemExit(app.run("predict", module, []))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 143, result.stderr
+    assert "terminated (SIGTERM)" in result.stderr
+    assert target.read_text() == "earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["submission.json"]

@@ -10,6 +10,7 @@ mesh-TF T5 checkpoint, and a keras-hub preset. Also the unzipped-release layout:
 one folder down.
 """
 
+import fnmatch
 import glob
 import logging
 import os
@@ -298,6 +299,7 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
         raise ClueTfError(f"unknown output format {output_format!r} (one of {', '.join(FORMATS)})")
     if not vocab_file:
         raise ClueTfError(f"writing {out_dir} needs the vocab file (--vocab_file)")
+    check_replaceable(out_dir)
     with atomic_directory(out_dir) as tmp:
         if output_format == "keras":
             heads = _save_keras(model, os.path.join(tmp, "model.keras"))
@@ -325,6 +327,29 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
         if output_format != "keras_hub":
             shutil.copyfile(vocab_file, os.path.join(tmp, VOCAB_NAME))
     return heads
+
+
+# What a model folder of any format may hold; a folder with anything else is not replaced.
+MODEL_FOLDER_FILES = (
+    "vocab*.txt", "*config*.json", "*.ckpt.index", "*.ckpt.data-*", "*.ckpt.meta", "checkpoint",
+    "*.safetensors", "model.safetensors.index.json", "pytorch_model*.bin", "pytorch_model.bin.index.json",
+    "model.bin", "tf_model.h5", "model.keras", "metadata.json", "*.weights.h5", "task.json",
+    "tokenizer.json", "preprocessor.json", "assets", "special_tokens_map.json", "tokenizer_config.json")
+
+
+def check_replaceable(out_dir: str) -> None:
+    """Writing replaces `out_dir` as a whole, so it must be new, empty or a model folder:
+    never delete what this project did not write (`--output_dir=.` in a working folder)."""
+    if os.path.isfile(out_dir):
+        raise ClueTfError(f"--output_dir={out_dir}: is a file")
+    if not os.path.isdir(out_dir):
+        return
+    foreign = sorted(name for name in os.listdir(out_dir)
+                     if not any(fnmatch.fnmatch(name, pattern) for pattern in MODEL_FOLDER_FILES))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise ClueTfError(f"--output_dir={out_dir}: holds files that are not a model's ({shown}); the folder "
+                          "is replaced as a whole, so give a new or empty folder")
 
 
 def _save_keras(model, path: str) -> None:

@@ -7,7 +7,9 @@ Flags keep Google's syntax: `--do_train=true`, `--nodo_train`, `--flagfile=...`.
 
 import logging
 import os
+import signal
 import sys
+import threading
 import types
 from typing import Optional, Sequence
 
@@ -84,8 +86,13 @@ def run(name: str, module: types.ModuleType, argv: Optional[Sequence[str]] = Non
         print(f"clue-tf {name}: unexpected argument {extra[0]!r} (flags look like --name=value)",
               file=sys.stderr)
         return 2
+    previous = _on_sigterm(_raise_terminated)  # what Slurm and Kubernetes send
     try:
         return module.main(flag_values) or 0
+    except Terminated:
+        print(f"clue-tf {name}: terminated (SIGTERM); partial outputs removed, earlier ones kept",
+              file=sys.stderr)
+        return 143
     except ClueTfError as e:
         if verbosity > 0:
             raise
@@ -97,3 +104,20 @@ def run(name: str, module: types.ModuleType, argv: Optional[Sequence[str]] = Non
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
+    finally:
+        _on_sigterm(previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so every atomic writer removes its partial file."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def _on_sigterm(handler):
+    """Sets the SIGTERM handler where Python allows it (the main thread); returns the old one."""
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)

@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 import tensorflow as tf
 
 from clue_tf.data.pretraining import TrainingInstance
+from clue_tf.io_utils import remove_stale_temps, temp_prefix
 from clue_tf.tokenization.vocab import Vocab
 
 
@@ -66,7 +67,8 @@ def write_examples(examples: Iterable[tf.train.Example], output_files: Sequence[
         for path in output_files:
             directory = os.path.dirname(os.path.abspath(path))
             os.makedirs(directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+            remove_stale_temps(path)
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
             os.close(fd)
             temporary.append(tmp)
         writers = [tf.io.TFRecordWriter(tmp) for tmp in temporary]

@@ -88,6 +88,21 @@ def test_convert_refuses_to_replace_the_source_folder(google):
     assert (bundle / "bert_model.ckpt.index").exists()
 
 
+@pytest.mark.parametrize("output_format", ["bundle", "hf", "keras_hub", "keras"])
+def test_convert_never_replaces_a_folder_holding_other_files(google, tmp_path, capsys, output_format):
+    bundle, _, _ = google
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    args = [f"--bundle_dir={bundle}", f"--output_format={output_format}"]
+    assert run_command("convert", args + [f"--output_dir={work}"]) == 1
+    assert "holds files that are not a model's (notes.txt)" in capsys.readouterr().err
+    assert [p.name for p in work.iterdir()] == ["notes.txt"]
+    assert run_command("convert", args + [f"--output_dir={work / 'model'}"]) == 0
+    assert run_command("convert", args + [f"--output_dir={work / 'model'}"]) == 0  # a model folder: replaced
+    assert sorted(p.name for p in work.iterdir()) == ["model", "notes.txt"]
+
+
 _PLAIN_KERAS_HUB = r"""
 import sys, json
 sys.modules["clue_tf"] = None  # any import of clue_tf fails
