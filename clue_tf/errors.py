@@ -19,3 +19,7 @@ class ConfigError(ClueTfError):
 
 class CheckpointError(ClueTfError):
     """A checkpoint is missing, truncated, or disagrees with the model it should fill."""
+
+
+class OutputError(ClueTfError):
+    """An output cannot be written (disk full, a file where a folder should be, ...)."""

@@ -1,6 +1,7 @@
 """File helpers: atomic replacement, strict UTF-8 line reading, JSON config I/O."""
 
 import contextlib
+import errno
 import glob
 import json
 import os
@@ -8,7 +9,7 @@ import shutil
 import tempfile
 from typing import IO, Iterator, Optional
 
-from clue_tf.errors import ConfigError, InputTextError
+from clue_tf.errors import ConfigError, InputTextError, OutputError
 
 ENCODING_ERRORS = ("strict", "replace")
 
@@ -74,9 +75,10 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8") -> Iterato
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_path, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_path)
+        raise_disk_full(e, path)
         raise
 
 
@@ -105,9 +107,20 @@ def atomic_directory(path: str) -> Iterator[str]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp_dir, target)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise_disk_full(e, target)
         raise
+
+
+def raise_disk_full(error: BaseException, path: str) -> None:
+    """A full disk (or quota) while writing `path` becomes one line naming it; the earlier
+    output there is kept."""
+    full = isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    full = full or "No space left on device" in str(error)  # TF's ResourceExhaustedError
+    if full:
+        raise OutputError(f"{path}: cannot write, the disk is full (an earlier {os.path.basename(path)} "
+                          "there is kept)") from None
 
 
 def _restore_interrupted_swap(target: str) -> None:

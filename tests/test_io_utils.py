@@ -101,3 +101,42 @@ def test_sigterm_removes_the_partial_file_keeps_the_earlier_one_and_exits_143(tm
     assert "terminated (SIGTERM)" in result.stderr
     assert target.read_text() == "earlier"
     assert [p.name for p in tmp_path.iterdir()] == ["submission.json"]
+
+
+def test_a_full_disk_is_one_error_naming_the_file_and_keeps_the_earlier_one(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from clue_tf.errors import OutputError
+
+    path = tmp_path / "afqmc_predict.json"
+    path.write_text("earlier")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError, match=r"afqmc_predict\.json: cannot write, the disk is full"):
+        with atomic_write(path) as f:
+            f.write("new")
+    assert path.read_text() == "earlier" and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_full_disk_while_writing_records_names_them(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from clue_tf.data import tfrecords
+    from clue_tf.errors import OutputError
+
+    class FullWriter:
+        def __init__(self, path):
+            pass
+
+        def write(self, record):
+            raise tf.errors.ResourceExhaustedError(None, None, "No space left on device")
+
+    monkeypatch.setattr(tf.io, "TFRecordWriter", FullWriter)
+    example = tf.train.Example()
+    with pytest.raises(OutputError, match=r"a\.tfrecord, .*b\.tfrecord: cannot write, the disk is full"):
+        tfrecords.write_examples([example], [str(tmp_path / "a.tfrecord"), str(tmp_path / "b.tfrecord")])
+    assert list(tmp_path.iterdir()) == []

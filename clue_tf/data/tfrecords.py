@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 import tensorflow as tf
 
 from clue_tf.data.pretraining import TrainingInstance
-from clue_tf.io_utils import remove_stale_temps, temp_prefix
+from clue_tf.io_utils import raise_disk_full, remove_stale_temps, temp_prefix
 from clue_tf.tokenization.vocab import Vocab
 
 
@@ -78,6 +78,9 @@ def write_examples(examples: Iterable[tf.train.Example], output_files: Sequence[
             writer.close()
         for tmp, path in zip(temporary, output_files):
             os.replace(tmp, path)
+    except BaseException as e:
+        raise_disk_full(e, ", ".join(output_files))
+        raise
     finally:
         for tmp in temporary:
             if os.path.exists(tmp):
