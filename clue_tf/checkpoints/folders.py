@@ -288,7 +288,7 @@ def load_folder(path: Optional[str] = None, heads="none", **kwargs) -> LoadedMod
 
 
 def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str], output_format: str = "bundle",
-          skip_paths=(), **options) -> tuple:
+          skip_paths=(), require_vocab: bool = True, **options) -> tuple:
     """Writes `model` to `out_dir` in `output_format` (see FORMATS), atomically; returns the
     heads written.
 
@@ -297,7 +297,7 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
     """
     if output_format not in FORMATS:
         raise ClueTfError(f"unknown output format {output_format!r} (one of {', '.join(FORMATS)})")
-    if not vocab_file:
+    if not vocab_file and (require_vocab or output_format == "keras_hub"):
         raise ClueTfError(f"writing {out_dir} needs the vocab file (--vocab_file)")
     check_replaceable(out_dir)
     with atomic_directory(out_dir) as tmp:
@@ -324,7 +324,7 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
                 hf.write_pytorch_bin(state, os.path.join(tmp, weights_name))
             write_json_config(family.config_dict(config, "google" if output_format == "bundle" else dialect),
                               os.path.join(tmp, config_name))
-        if output_format != "keras_hub":
+        if output_format != "keras_hub" and vocab_file:
             shutil.copyfile(vocab_file, os.path.join(tmp, VOCAB_NAME))
     return heads
 

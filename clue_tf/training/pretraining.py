@@ -85,6 +85,7 @@ class Pretrainer:
         from clue_tf.tokenization.vocab import load_vocab
 
         self.s = s
+        check_numbers(s)
         if s.mixed_precision == "mixed_float16":
             # keras-hub 0.32's MaskedLMHead adds its float32 output bias to float16 logits.
             raise ClueTfError("--mixed_precision=mixed_float16 is not supported for pretraining "
@@ -113,7 +114,9 @@ class Pretrainer:
         self.init_report = None
         if s.init_checkpoint:
             self.init_report = folders.fill(self.model, self.files, self.config, s.allow_unused_weights, opened)
-        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step)
+        # The dropout RNG states go in too, so a resumed run draws the masks it would have drawn.
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step,
+                                              rng=random_states(self.model))
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, os.path.join(s.output_dir, "checkpoints"), max_to_keep=s.keep_checkpoints,
             step_counter=self.step)
@@ -210,14 +213,36 @@ class Pretrainer:
         return results
 
     def export_bundle(self, bundle_dir: Optional[str] = None) -> Optional[str]:
-        """Writes the model as an original bundle / HF model folder (needs the vocab file)."""
-        if self.vocab is None:
-            logger.info("no --vocab_file: bundle export skipped")
-            return None
+        """Writes the model as an original bundle / HF model folder; without --vocab_file
+        (Google's flags have none) the weights and config only, and a warning says so."""
         bundle_dir = export_path(self.s.output_dir, bundle_dir)
+        if self.vocab is None:
+            logger.warning("no --vocab_file: %s gets the weights and config but no vocab.txt; copy the vocab "
+                           "the records were made with beside them", bundle_dir)
         folders.write(bundle_dir, self.model, self.family, self.config, self.s.vocab_file,
-                      self.family.native_format)
+                      self.family.native_format, require_vocab=False)
         return bundle_dir
+
+
+def random_states(model) -> list:
+    """The state variables of the model's Keras seed generators (dropout), in a fixed order."""
+    return [v.value for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+
+
+def check_numbers(s: PretrainingSettings) -> None:
+    """Counts and sizes that must be positive, named by their flag before anything is built."""
+    at_least = {"train_batch_size": 1, "eval_batch_size": 1, "max_seq_length": 3, "max_predictions_per_seq": 1,
+                "save_checkpoints_steps": 1, "iterations_per_loop": 1, "max_eval_steps": 1}
+    if s.do_train:
+        at_least["num_train_steps"] = 1
+    for name, low in at_least.items():
+        value = getattr(s, name, low)
+        if value is not None and value < low:
+            raise ClueTfError(f"--{name}={value}: must be at least {low}")
+    if s.num_warmup_steps < 0:
+        raise ClueTfError(f"--num_warmup_steps={s.num_warmup_steps}: must be at least 0")
+    if os.path.isfile(s.output_dir):
+        raise ClueTfError(f"--output_dir={s.output_dir}: is a file")
 
 
 def require_action(do_train: bool, do_eval: bool) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -180,3 +181,27 @@ def test_run_pretraining_that_cannot_start_leaves_no_output_dir(tmp_path):
                                            f"--input_file={tmp_path / 'none.tfrecord'}",
                                            f"--output_dir={tmp_path / 'out'}", "--do_train=true"]) == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("output_format", ["keras_hub", "keras"])
+def test_an_interrupted_preset_write_leaves_the_earlier_preset_whole(google, tmp_path, monkeypatch, output_format):
+    """The writer is stopped midway by a hook (as a kill would) after writing half a folder."""
+    from clue_tf.checkpoints import folders
+
+    bundle, _, _ = google
+    preset = tmp_path / "preset"
+    args = [f"--bundle_dir={bundle}", f"--output_format={output_format}", f"--output_dir={preset}"]
+    assert run_command("convert", args) == 0
+    before = {p.relative_to(preset): p.read_bytes() for p in preset.rglob("*") if p.is_file()}
+
+    def half_then_interrupt(out_dir, *args, **kwargs):
+        (Path(out_dir) / "config.json").write_text('{"half": "new"}')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(folders, "_save_keras", lambda model, path: half_then_interrupt(os.path.dirname(path)))
+    monkeypatch.setattr(type(folders.get_family("bert")), "write_keras_hub_preset",
+                        lambda self, out_dir, *a, **k: half_then_interrupt(out_dir))
+    assert run_command("convert", args) == 130
+    after = {p.relative_to(preset): p.read_bytes() for p in preset.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["preset"]

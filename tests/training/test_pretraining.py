@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,25 +76,32 @@ def test_two_replicas_follow_the_one_device_loss_trajectory(sample_records, tmp_
     np.testing.assert_allclose(two["weights"], one["weights"], atol=2e-4)
 
 
+def kill_after_checkpoint(tmp_path, values: dict, step: int) -> None:
+    """Starts a run and SIGKILLs it once checkpoint `step` is on disk."""
+    path = tmp_path / "killed.json"
+    path.write_text(json.dumps(values))
+    out = tmp_path / "killed.out.json"
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    proc = subprocess.Popen([sys.executable, str(WORKER), str(path), str(out)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoints = Path(values["output_dir"]) / "checkpoints"
+    deadline = time.time() + 300
+    state = checkpoints / "checkpoint"  # written last, once ckpt-{step} is whole on disk
+    while not (state.exists() and f'"ckpt-{step}"' in state.read_text()) and time.time() < deadline:
+        assert proc.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+
+
 def test_killed_run_resumed_to_the_end_equals_an_uninterrupted_run(sample_records, tmp_path):
     values = settings(sample_records, tmp_path / "whole", num_train_steps=60, save_checkpoints_steps=10,
                       iterations_per_loop=10, dynamic_masking=True)
     whole = run_worker(tmp_path, "whole", values)
 
     resumed_dir = tmp_path / "resumed"
-    path = tmp_path / "resumed.json"
-    path.write_text(json.dumps(dict(values, output_dir=str(resumed_dir))))
-    out = tmp_path / "resumed.out.json"
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
-    proc = subprocess.Popen([sys.executable, str(WORKER), str(path), str(out)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not list((resumed_dir / "checkpoints").glob("ckpt-20.index")) and time.time() < deadline:
-        assert proc.poll() is None, "the run ended before it could be killed"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert not out.exists()
+    kill_after_checkpoint(tmp_path, dict(values, output_dir=str(resumed_dir)), 20)
     resumed = run_worker(tmp_path, "resumed", dict(values, output_dir=str(resumed_dir)))
     assert len(resumed["losses"]) < 6  # it started from a checkpoint, not from step 0
     assert resumed["weights_sum"] == whole["weights_sum"]
@@ -129,3 +137,49 @@ def test_mixed_float16_is_refused_with_a_clear_message(sample_records, tmp_path,
         f"--input_file={sample_records}", f"--output_dir={tmp_path}", "--do_train=true",
         f"--bert_config_file={SAMPLE / 'bert_config.json'}", "--mixed_precision=mixed_float16"]) == 1
     assert "use mixed_bfloat16" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--num_train_steps=0", "--num_train_steps=0: must be at least 1"),
+    ("--save_checkpoints_steps=0", "--save_checkpoints_steps=0: must be at least 1"),
+    ("--train_batch_size=0", "--train_batch_size=0: must be at least 1"),
+    ("--max_predictions_per_seq=0", "--max_predictions_per_seq=0: must be at least 1"),
+])
+def test_counts_below_one_are_named_before_anything_is_built(sample_records, tmp_path, capsys, flag, message):
+    out = tmp_path / "out"
+    assert run_command("run_pretraining", [
+        f"--input_file={sample_records}", f"--output_dir={out}", "--do_train=true",
+        f"--bert_config_file={SAMPLE / 'bert_config.json'}", flag]) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_googles_flags_without_a_vocab_still_export_weights_and_config(sample_records, tmp_path, caplog):
+    out = tmp_path / "run"
+    assert run_command("run_pretraining", [
+        f"--input_file={sample_records}", f"--output_dir={out}", f"--bert_config_file={SAMPLE / 'bert_config.json'}",
+        "--do_train=true", "--max_seq_length=64", "--max_predictions_per_seq=10", "--train_batch_size=8",
+        "--num_train_steps=2", "--num_warmup_steps=1"]) == 0
+    assert sorted(p.name for p in (out / "bundle").iterdir()) == [
+        "bert_config.json", "bert_model.ckpt.data-00000-of-00001", "bert_model.ckpt.index"]
+    assert "no vocab.txt" in caplog.text
+    loaded = load(locate(str(out / "bundle"), vocab_file=str(SAMPLE / "vocab.txt")), heads=("masked_lm", "next_sentence"))
+    assert loaded.report.left_initial == []
+
+
+def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_path):
+    """The dropout RNG state is in the checkpoint, so the resumed run draws the same masks."""
+    config = json.loads((SAMPLE / "bert_config.json").read_text())
+    config.update(hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
+    (tmp_path / "bert_config.json").write_text(json.dumps(config))
+    values = settings(sample_records, tmp_path / "whole", num_train_steps=30, save_checkpoints_steps=10,
+                      iterations_per_loop=10, bert_config_file=str(tmp_path / "bert_config.json"))
+    whole = run_worker(tmp_path, "whole", values)
+    kill_after_checkpoint(tmp_path, dict(values, output_dir=str(tmp_path / "resumed")), 10)
+    resumed = run_worker(tmp_path, "resumed", dict(values, output_dir=str(tmp_path / "resumed")))
+    assert len(resumed["losses"]) < 3  # it started from a checkpoint, not from step 0
+    assert resumed["weights"] == whole["weights"]
+    without_dropout = run_worker(tmp_path, "plain", dict(values, output_dir=str(tmp_path / "plain"),
+                                                         bert_config_file=str(SAMPLE / "bert_config.json")))
+    assert without_dropout["weights"] != whole["weights"]  # dropout was on
