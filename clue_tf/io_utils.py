@@ -5,13 +5,27 @@ import errno
 import glob
 import json
 import os
+import re
 import shutil
 import tempfile
-from typing import IO, Iterator, Optional
+from typing import IO, Iterator, Optional, Sequence
 
 from clue_tf.errors import ConfigError, InputTextError, OutputError
 
 ENCODING_ERRORS = ("strict", "replace")
+LOCK_NAME = ".clue-tf.lock"
+JOURNAL_SUFFIX = ".replace-set.json"
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+# The modes open() and mkdir() would give (mkstemp and mkdtemp give 0600 and 0700).
+FILE_MODE = 0o666 & ~_umask()
+DIR_MODE = 0o777 & ~_umask()
 
 
 def temp_prefix(path: str) -> str:
@@ -20,30 +34,33 @@ def temp_prefix(path: str) -> str:
     return f".{os.path.basename(os.path.abspath(path))}.{os.getpid()}."
 
 
+# `.NAME.PID.XXXXXXXX[.tmp]` (mkstemp / mkdtemp names) and `.NAME.PID.old.XXXXXXXX` (a folder
+# being swapped out); the PID tells a dead writer's leftovers from a live one's.
+TEMP_NAME = re.compile(r"^\.(?P<base>.+)\.(?P<pid>\d+)\.(?P<old>old\.)?[A-Za-z0-9_]{8}(?:\.tmp)?$")
+
+
 def remove_stale_temps(path: str) -> None:
-    """Removes temp files and folders beside `path` left by writers that no longer run."""
-    directory, base = os.path.split(os.path.abspath(path))
+    """Cleans the folder `path` is written into of the leftovers of writers that no longer run:
+    their replace-sets past the commit point are finished, a folder swapped out by a writer
+    killed between its two renames is put back, every other temp file and folder is removed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    finish_interrupted_sets(directory)
     try:
-        names = os.listdir(directory)
+        names = sorted(os.listdir(directory))
     except OSError:
         return
     for name in names:
-        pid = _writer_pid(name, base)
-        if pid is not None and not _alive(pid):
-            stale = os.path.join(directory, name)
-            if os.path.isdir(stale):
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(stale)
-
-
-def _writer_pid(name: str, base: str) -> Optional[int]:
-    """The PID in a temp name `.BASE.PID.*`, or None for any other name."""
-    if not name.startswith(f".{base}."):
-        return None
-    pid = name[len(base) + 2:].split(".", 1)[0]
-    return int(pid) if pid.isdigit() else None
+        match = TEMP_NAME.match(name)
+        if match is None or _alive(int(match["pid"])):
+            continue
+        stale, original = os.path.join(directory, name), os.path.join(directory, match["base"])
+        if match["old"] and not os.path.exists(original):
+            os.rename(stale, original)
+        elif os.path.isdir(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(stale)
 
 
 def _alive(pid: int) -> bool:
@@ -64,10 +81,9 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8") -> Iterato
     no partial file behind (a killed writer's temp file is removed by the next writer).
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    check_file_target(path)
     remove_stale_temps(path)
-    fd, tmp_path = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+    fd, tmp_path = new_temp_file(path)
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -93,9 +109,9 @@ def atomic_directory(path: str) -> Iterator[str]:
     target = os.path.abspath(path)
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
-    _restore_interrupted_swap(target)
     remove_stale_temps(target)
     tmp_dir = tempfile.mkdtemp(prefix=temp_prefix(target), dir=parent)
+    os.chmod(tmp_dir, DIR_MODE)
     try:
         yield tmp_dir
         _fsync_tree(tmp_dir)
@@ -113,6 +129,128 @@ def atomic_directory(path: str) -> Iterator[str]:
         raise
 
 
+def check_file_target(path: str) -> None:
+    """An output file's path must not be a folder, and its folder must be creatable."""
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a folder; give the path of a file to write")
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"{path}: cannot write there, a part of {directory} is a file") from None
+
+
+def new_temp_file(path: str) -> tuple[int, str]:
+    """A hidden temp file beside `path` (named for this writer) with a plain file's mode."""
+    fd, tmp_path = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp",
+                                    dir=os.path.dirname(os.path.abspath(path)))
+    os.fchmod(fd, FILE_MODE)
+    return fd, tmp_path
+
+
+@contextlib.contextmanager
+def replace_together(paths: Sequence[str]) -> Iterator[list[str]]:
+    """Yields one temp path per output path; on success all outputs replace the old ones as a set.
+
+    The temp files are flushed, then a journal listing the renames is written (the commit
+    point), then the renames are done and the journal removed. A run killed before the
+    journal leaves the old set (its temp files are removed by the next writer); one killed
+    after it is finished by the next writer into any of those folders, so readers never get
+    half an old set and half a new one once a writer has run.
+    """
+    paths = [os.path.abspath(os.fspath(p)) for p in paths]
+    temps = []
+    try:
+        for path in paths:
+            check_file_target(path)
+            remove_stale_temps(path)
+            fd, tmp_path = new_temp_file(path)
+            os.close(fd)
+            temps.append(tmp_path)
+        yield list(temps)
+        for tmp_path in temps:
+            with open(tmp_path, "rb") as f:
+                os.fsync(f.fileno())
+        journal = os.path.join(os.path.dirname(paths[0]), f".{os.getpid()}{JOURNAL_SUFFIX}")
+        with atomic_write(journal) as f:
+            json.dump(list(zip(temps, paths)), f)
+        _finish_journal(journal)
+    except BaseException as e:
+        for tmp_path in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_path)
+        raise_disk_full(e, ", ".join(paths))
+        raise
+
+
+def _finish_journal(journal: str) -> None:
+    """Does the renames a replace-set journal lists (those not done yet), then removes it."""
+    with open(journal, encoding="utf-8") as f:
+        moves = json.load(f)
+    for tmp_path, path in moves:
+        if os.path.exists(tmp_path):
+            os.replace(tmp_path, path)
+    os.unlink(journal)
+
+
+def finish_interrupted_sets(directory: str) -> None:
+    """Completes the replace-sets of writers that were killed after their commit point."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        pid = name[1:-len(JOURNAL_SUFFIX)] if name.startswith(".") and name.endswith(JOURNAL_SUFFIX) else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError, ValueError):
+                _finish_journal(os.path.join(directory, name))
+
+
+@contextlib.contextmanager
+def output_lock(output_dir: str, command: str) -> Iterator[None]:
+    """Holds OUTPUT_DIR/.clue-tf.lock for the run, so a second run into the same folder is
+    refused with the first one's PID; a dead run's lock is taken over. A folder this call
+    created and the run left empty is removed again."""
+    created = not os.path.exists(output_dir)
+    if os.path.isfile(output_dir):
+        raise OutputError(f"--output_dir={output_dir}: is a file")
+    os.makedirs(output_dir, exist_ok=True)
+    lock = os.path.join(output_dir, LOCK_NAME)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+            break
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is not None and _alive(holder[0]):
+                raise OutputError(f"--output_dir={output_dir}: in use by clue-tf {holder[1]} (PID {holder[0]}); "
+                                  "wait for it to end or choose another folder") from None
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock)  # its run is gone
+    else:
+        raise OutputError(f"--output_dir={output_dir}: cannot take {lock}")
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{os.getpid()} {command}\n")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(output_dir)  # only if empty
+
+
+def _lock_holder(lock: str) -> Optional[tuple[int, str]]:
+    """(PID, command) written in a lock file, or None if it cannot be read."""
+    try:
+        with open(lock, encoding="utf-8") as f:
+            pid, _, command = f.read().strip().partition(" ")
+        return int(pid), command
+    except (OSError, ValueError):
+        return None
+
+
 def raise_disk_full(error: BaseException, path: str) -> None:
     """A full disk (or quota) while writing `path` becomes one line naming it; the earlier
     output there is kept."""
@@ -121,18 +259,6 @@ def raise_disk_full(error: BaseException, path: str) -> None:
     if full:
         raise OutputError(f"{path}: cannot write, the disk is full (an earlier {os.path.basename(path)} "
                           "there is kept)") from None
-
-
-def _restore_interrupted_swap(target: str) -> None:
-    """If `target` is missing but a dead writer's `.NAME.PID.old.*` is there, renames it back."""
-    if os.path.exists(target):
-        return
-    parent, base = os.path.split(target)
-    for name in sorted(os.listdir(parent)):
-        pid = _writer_pid(name, base)
-        if pid is not None and name[len(base) + 2:].split(".")[1:2] == ["old"] and not _alive(pid):
-            os.rename(os.path.join(parent, name), target)
-            return
 
 
 def _fsync_tree(folder: str) -> None:

@@ -49,20 +49,20 @@ def test_leftovers_of_killed_writers_are_removed_and_live_ones_kept(tmp_path):
 
     path = tmp_path / "a.tfrecord"
     dead, alive = dead_pid(), os.getppid()
-    (tmp_path / f".a.tfrecord.{dead}.x1.tmp").write_bytes(b"partial")
-    (tmp_path / f".a.tfrecord.{dead}.folder").mkdir()
-    (tmp_path / f".a.tfrecord.{alive}.x2.tmp").write_bytes(b"another run, still writing")
+    (tmp_path / f".a.tfrecord.{dead}.x1x1x1x1.tmp").write_bytes(b"partial")
+    (tmp_path / f".a.tfrecord.{dead}.f0ld3rxx").mkdir()
+    (tmp_path / f".a.tfrecord.{alive}.x2x2x2x2.tmp").write_bytes(b"another run, still writing")
     (tmp_path / ".other.txt.123.tmp").write_bytes(b"not ours to judge")
     with atomic_write(path) as f:
         f.write("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [".other.txt.123.tmp", f".a.tfrecord.{alive}.x2.tmp", "a.tfrecord"])
+        [".other.txt.123.tmp", f".a.tfrecord.{alive}.x2x2x2x2.tmp", "a.tfrecord"])
 
 
 def test_a_folder_swap_killed_between_its_renames_is_restored(tmp_path):
     from clue_tf.io_utils import atomic_directory
 
-    old = tmp_path / f".bundle.{dead_pid()}.old.abc"  # what a kill between the renames leaves
+    old = tmp_path / f".bundle.{dead_pid()}.old.abcdefgh"  # what a kill between the renames leaves
     old.mkdir()
     (old / "vocab.txt").write_text("earlier")
     with pytest.raises(RuntimeError):
@@ -140,3 +140,51 @@ def test_a_full_disk_while_writing_records_names_them(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match=r"a\.tfrecord, .*b\.tfrecord: cannot write, the disk is full"):
         tfrecords.write_examples([example], [str(tmp_path / "a.tfrecord"), str(tmp_path / "b.tfrecord")])
     assert list(tmp_path.iterdir()) == []
+
+
+KILLED_SET_WRITER = """
+import os, sys
+from clue_tf import io_utils
+real_replace, calls = os.replace, []
+def replace(src, dst):
+    calls.append(dst)
+    if dst.endswith(sys.argv[2]):
+        os._exit(9)  # killed at this rename
+    real_replace(src, dst)
+io_utils.os.replace = replace
+with io_utils.replace_together([os.path.join(sys.argv[1], n) for n in ("a.tfrecord", "b.tfrecord")]) as temps:
+    for t, text in zip(temps, ("new a", "new b")):
+        open(t, "w").write(text)
+"""
+
+
+@pytest.mark.parametrize("killed_at, expected", [(".replace-set.json", "old"), ("b.tfrecord", "new")])
+def test_a_set_killed_before_its_commit_stays_old_and_after_it_is_finished_new(tmp_path, killed_at, expected):
+    """Killed before the journal is in place: the old pair, temps removed by the next writer.
+    Killed between the renames: the next writer into the folder finishes the new pair."""
+    import subprocess
+    import sys
+
+    from clue_tf.io_utils import atomic_write
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.tfrecord").write_text(f"old {name}")
+    result = subprocess.run([sys.executable, "-c", KILLED_SET_WRITER, str(tmp_path), killed_at])
+    assert result.returncode == 9
+    with atomic_write(tmp_path / "other.txt") as f:  # any later writer into the folder
+        f.write("x")
+    assert {n: (tmp_path / f"{n}.tfrecord").read_text() for n in "ab"} == {n: f"{expected} {n}" for n in "ab"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tfrecord", "b.tfrecord", "other.txt"]
+
+
+def test_replaced_files_and_folders_get_plain_permissions(tmp_path):
+    import os
+
+    from clue_tf.io_utils import DIR_MODE, FILE_MODE, atomic_directory
+
+    with atomic_write(tmp_path / "f.txt") as f:
+        f.write("x")
+    with atomic_directory(tmp_path / "d") as folder:
+        open(os.path.join(folder, "g.txt"), "w").close()
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == FILE_MODE != 0o600
+    assert (tmp_path / "d").stat().st_mode & 0o777 == DIR_MODE != 0o700

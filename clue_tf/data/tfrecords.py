@@ -4,14 +4,13 @@ Feature names, dtypes and lengths are those of Google's create_pretraining_data.
 run_pretraining.py, so records made by either side are read by the other.
 """
 
-import os
-import tempfile
 from typing import Iterable, Sequence
 
 import tensorflow as tf
 
 from clue_tf.data.pretraining import TrainingInstance
-from clue_tf.io_utils import raise_disk_full, remove_stale_temps, temp_prefix
+from clue_tf.errors import InputTextError, OutputError
+from clue_tf.io_utils import replace_together
 from clue_tf.tokenization.vocab import Vocab
 
 
@@ -59,33 +58,45 @@ def write_instances(instances: Sequence[TrainingInstance], vocab: Vocab, output_
 
 
 def write_examples(examples: Iterable[tf.train.Example], output_files: Sequence[str]) -> int:
-    """Writes examples round-robin over `output_files`; all files appear only when all
-    are complete (each is written beside its target, then renamed). Returns the count."""
-    temporary = []
+    """Writes examples round-robin over `output_files`, which replace any earlier files as one
+    set once all are complete (a kill leaves the old set). Returns the count."""
     count = 0
-    try:
-        for path in output_files:
-            directory = os.path.dirname(os.path.abspath(path))
-            os.makedirs(directory, exist_ok=True)
-            remove_stale_temps(path)
-            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
-            os.close(fd)
-            temporary.append(tmp)
+    with replace_together(output_files) as temporary:
         writers = [tf.io.TFRecordWriter(tmp) for tmp in temporary]
         for count, example in enumerate(examples, start=1):
             writers[(count - 1) % len(writers)].write(example.SerializeToString())
         for writer in writers:
             writer.close()
-        for tmp, path in zip(temporary, output_files):
-            os.replace(tmp, path)
-    except BaseException as e:
-        raise_disk_full(e, ", ".join(output_files))
-        raise
-    finally:
-        for tmp in temporary:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        if count < len(output_files):
+            raise OutputError(f"{count} instances for {len(output_files)} --output_file's: "
+                              f"{len(output_files) - count} would be empty; give at most {count} files")
     return count
+
+
+def check_record_files(files: Sequence[str], lengths: dict[str, tuple[str, int]]) -> None:
+    """The first record of each file is a tf.train.Example whose features have the lengths the
+    flags give: `lengths` maps a feature name to (flag, value). One error names the file."""
+    for path in files:
+        try:
+            first = next(iter(tf.data.TFRecordDataset(path).take(1)), None)
+        except (tf.errors.DataLossError, tf.errors.InvalidArgumentError):
+            raise InputTextError(f"{path}: not a TFRecord file") from None
+        except tf.errors.OpError as e:
+            raise InputTextError(f"{path}: cannot read ({e.message.splitlines()[0]})") from None
+        if first is None:
+            raise InputTextError(f"{path}: holds no records")
+        try:
+            features = tf.train.Example.FromString(first.numpy()).features.feature
+        except Exception:  # protobuf's DecodeError
+            raise InputTextError(f"{path}: its records are not tf.train.Example protos") from None
+        for name, (flag, value) in lengths.items():
+            if name not in features:
+                raise InputTextError(f"{path}: records have no {name} feature (made for another "
+                                     "--model_family or objective?)")
+            found = len(features[name].int64_list.value)
+            if found != value:
+                raise InputTextError(f"{path}: records hold {name} of length {found}, but --{flag}={value}; "
+                                     f"pass --{flag}={found}")
 
 
 def parse_examples(records: tf.Tensor, max_seq_length: int, max_predictions_per_seq: int) -> dict:

@@ -13,8 +13,9 @@ import numpy as np
 import tensorflow as tf
 
 from clue_tf.errors import ClueTfError
+from clue_tf.io_utils import output_lock
 from clue_tf.serving.export import is_saved_model, read_serving_info
-from clue_tf.tasks.classifier import write_predictions
+from clue_tf.tasks.classifier import prediction_files, write_prediction_set
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
 
 
@@ -77,12 +78,8 @@ def predict_file(saved_model: str, input_file: str, output_dir: str, task_name: 
     descriptions = label_descriptions(task, os.path.dirname(input_file)) if task.label_desc_field else {}
     test_name = os.path.basename(input_file)
     submission = task.test_files.get(test_name) or task.submission_file
-    os.makedirs(output_dir, exist_ok=True)
-    written = [write_predictions(task, examples, served.probabilities(examples, batch_size), output_dir,
+    with output_lock(output_dir, "predict"):
+        files = prediction_files(task, examples, served.probabilities(examples, batch_size),
                                  test_name if test_name in task.test_files else "test.json", submission,
-                                 descriptions)]
-    if submission_zip:
-        from clue_tf.tasks.classifier import zip_submissions
-
-        written.append(zip_submissions(output_dir, [os.path.basename(written[0])]))
-    return written
+                                 descriptions)
+        return write_prediction_set(output_dir, files, submission_zip)

@@ -7,6 +7,7 @@ instead of padding everything to max_seq_length. Text is tokenized inside tf.dat
 in-graph tokenizer (Google-exact), or optionally by the Python one.
 """
 
+import io
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import tensorflow as tf
 
 from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import atomic_write
+from clue_tf.io_utils import atomic_write, output_lock, replace_together
 from clue_tf.tasks.classifier_checks import check_flags, read_inputs
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
 from clue_tf.tokenization.encoding import encode_example
@@ -299,7 +300,7 @@ class ClassifierRun:
     def predict(self) -> list[str]:
         """Writes test_results.tsv and the CLUE submission file(s); returns their paths."""
         s = self.s
-        written = []
+        files = {}
         descriptions = label_descriptions(self.task, s.data_dir) if self.task.label_desc_field else {}
         for test_file, submission in self.task.test_files.items():
             path = os.path.join(s.data_dir, test_file)
@@ -309,11 +310,8 @@ class ClassifierRun:
                 continue  # optional test files (TNEWS's test1.0.json) that are not there
             examples, features = self._features(test_file, labelled=False)
             probabilities = self._probabilities(features, s.predict_batch_size)
-            written.append(write_predictions(self.task, examples, probabilities, s.output_dir, test_file,
-                                             submission, descriptions))
-        if s.submission_zip:
-            written.append(zip_submissions(s.output_dir, [os.path.basename(p) for p in written]))
-        return written
+            files.update(prediction_files(self.task, examples, probabilities, test_file, submission, descriptions))
+        return write_prediction_set(s.output_dir, files, s.submission_zip)
 
     def _probabilities(self, features, batch_size: int) -> np.ndarray:
         data = make_dataset(features, batch_size, False, self.s.bucket_by_length, self.s.seed, self.s.max_seq_length)
@@ -321,34 +319,58 @@ class ClassifierRun:
         return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
 
 
-def write_predictions(task: ClueTask, examples: list[Example], probabilities: np.ndarray, output_dir: str,
-                      test_file: str, submission: str, descriptions: dict) -> str:
+def prediction_files(task: ClueTask, examples: list[Example], probabilities: np.ndarray, test_file: str,
+                     submission: str, descriptions: dict) -> dict[str, str]:
     """Google's test_results.tsv (probabilities) and CLUE's submission file for one test
-    file; returns the submission's path."""
+    file, as {file name: text}."""
     tsv_name = "test_results.tsv" if test_file == "test.json" else f"test_results_{test_file[:-5]}.tsv"
-    with atomic_write(os.path.join(output_dir, tsv_name)) as f:
-        for row in probabilities:
-            f.write("\t".join(str(float(p)) for p in row) + "\n")
-    path = os.path.join(output_dir, submission)
-    with atomic_write(path) as f:
-        for example, row in zip(examples, probabilities):
-            label = task.labels[int(row.argmax())]
-            record = {"id": example.guid, "label": label}
-            if task.label_desc_field:
-                record[task.label_desc_field] = descriptions.get(label, "")
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
+    tsv = "".join("\t".join(str(float(p)) for p in row) + "\n" for row in probabilities)
+    records = []
+    for example, row in zip(examples, probabilities):
+        label = task.labels[int(row.argmax())]
+        record = {"id": example.guid, "label": label}
+        if task.label_desc_field:
+            record[task.label_desc_field] = descriptions.get(label, "")
+        records.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return {tsv_name: tsv, submission: "".join(records)}
+
+
+def write_prediction_set(output_dir: str, files: dict[str, str], submission_zip: bool) -> list[str]:
+    """Writes one run's prediction files (and submission.zip of its *_predict.json files) as
+    one set, so a kill never leaves new predictions beside an old zip; returns the
+    submission paths, then the zip's."""
+    contents = {name: text.encode("utf-8") for name, text in files.items()}
+    submissions = sorted(name for name in files if name.endswith("_predict.json"))
+    if submission_zip:
+        contents["submission.zip"] = zip_bytes({name: contents[name] for name in submissions})
+    paths = [os.path.join(output_dir, name) for name in contents]
+    with replace_together(paths) as temporary:
+        for tmp_path, data in zip(temporary, contents.values()):
+            with open(tmp_path, "wb") as f:
+                f.write(data)
+    return [os.path.join(output_dir, name) for name in submissions + (["submission.zip"] if submission_zip else [])]
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A deflated zip archive holding `files`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def zip_submissions(output_dir: str, files: Optional[list] = None, name: str = "submission.zip") -> str:
     """The given submission files of `output_dir` (default: every *_predict.json) in one zip,
-    written atomically; a run passes only the files it wrote, so no stale file ships."""
+    written atomically."""
     files = sorted(files if files is not None else (f for f in os.listdir(output_dir) if f.endswith("_predict.json")))
+    contents = {}
+    for file_name in files:
+        with open(os.path.join(output_dir, file_name), "rb") as f:
+            contents[file_name] = f.read()
     path = os.path.join(output_dir, name)
-    with atomic_write(path, "wb") as raw:
-        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-            for file_name in files:
-                archive.write(os.path.join(output_dir, file_name), file_name)
+    with atomic_write(path, "wb") as f:
+        f.write(zip_bytes(contents))
     return path
 
 
@@ -366,16 +388,17 @@ def run_classifier(s: ClassifierSettings) -> dict:
         from clue_tf.serving.export import ExportSettings, check_settings
 
         check_settings(ExportSettings(export_dir=s.export_saved_model, max_seq_length=s.max_seq_length))
-    run = ClassifierRun(s)
-    results = {}
-    if s.do_train:
-        results["train"] = run.train()
-    if s.do_eval:
-        results["eval"] = run.evaluate()
-    if s.do_predict:
-        results["predict"] = run.predict()
-    if s.export_saved_model:
-        results["export"] = export_for_serving(s)
+    with output_lock(s.output_dir, "run_classifier"):
+        run = ClassifierRun(s)
+        results = {}
+        if s.do_train:
+            results["train"] = run.train()
+        if s.do_eval:
+            results["eval"] = run.evaluate()
+        if s.do_predict:
+            results["predict"] = run.predict()
+        if s.export_saved_model:
+            results["export"] = export_for_serving(s)
     return results
 
 
