@@ -1,6 +1,8 @@
 """`python -m clue_tf.build_vocab`: same as `clue-tf build_vocab`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("build_vocab"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["build_vocab", *sys.argv[1:]]))

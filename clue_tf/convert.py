@@ -1,6 +1,8 @@
 """`python -m clue_tf.convert`: same as `clue-tf convert`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("convert"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["convert", *sys.argv[1:]]))

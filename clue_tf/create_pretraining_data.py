@@ -1,6 +1,8 @@
 """`python -m clue_tf.create_pretraining_data`: same as `clue-tf create_pretraining_data`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("create_pretraining_data"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["create_pretraining_data", *sys.argv[1:]]))

@@ -1,6 +1,8 @@
 """`python -m clue_tf.export_saved_model`: same as `clue-tf export_saved_model`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("export_saved_model"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["export_saved_model", *sys.argv[1:]]))

@@ -1,6 +1,8 @@
 """`python -m clue_tf.extract_features`: same as `clue-tf extract_features`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("extract_features"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["extract_features", *sys.argv[1:]]))

@@ -1,6 +1,8 @@
 """`python -m clue_tf.fill_mask`: same as `clue-tf fill_mask`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("fill_mask"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["fill_mask", *sys.argv[1:]]))

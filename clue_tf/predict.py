@@ -1,6 +1,8 @@
 """`python -m clue_tf.predict`: same as `clue-tf predict`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("predict"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["predict", *sys.argv[1:]]))

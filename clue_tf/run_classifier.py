@@ -1,6 +1,8 @@
 """`python -m clue_tf.run_classifier`: same as `clue-tf run_classifier`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("run_classifier"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["run_classifier", *sys.argv[1:]]))

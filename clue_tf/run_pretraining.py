@@ -1,6 +1,8 @@
 """`python -m clue_tf.run_pretraining`: same as `clue-tf run_pretraining`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("run_pretraining"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["run_pretraining", *sys.argv[1:]]))

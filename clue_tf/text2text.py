@@ -1,6 +1,8 @@
 """`python -m clue_tf.text2text`: same as `clue-tf text2text`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("text2text"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["text2text", *sys.argv[1:]]))

@@ -1,6 +1,8 @@
 """`python -m clue_tf.tokenize`: same as `clue-tf tokenize`."""
 
 if __name__ == "__main__":
-    from clue_tf.cli import run_command
+    import sys
 
-    raise SystemExit(run_command("tokenize"))
+    from clue_tf.cli import main
+
+    raise SystemExit(main(["tokenize", *sys.argv[1:]]))

@@ -57,6 +57,12 @@ def read_pytorch_bin(path: str) -> dict[str, np.ndarray]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for bad files
+        if "Weights only load failed" in str(e):
+            found = re.search(r"(?:GLOBAL|global:?) ([\w.]+)", str(e))
+            what = f" ({found.group(1)})" if found else ""
+            raise CheckpointError(f"{path}: refused: the file holds Python objects{what} besides tensors, "
+                                  "which could run code when loaded; clue-tf reads plain tensors only "
+                                  "(re-save the weights as model.safetensors where you trust the file)") from None
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CheckpointError(f"{path}: cannot read PyTorch weights ({first})") from None
     if not isinstance(state, dict):

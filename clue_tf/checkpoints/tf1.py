@@ -51,8 +51,10 @@ def checkpoint_source(path: str) -> WeightSource:
             return reader.get_tensor(name)
         except (tf.errors.OpError, IndexError) as e:
             message = getattr(e, "message", str(e)).splitlines()[0]
-            raise CheckpointError(f"{prefix}: cannot read variable {name} ({message}); "
-                                  "is the .data file truncated?") from None
+            cause = ("its .data file does not belong to its .index (they come from different checkpoints, "
+                     "or the .data file was damaged)" if "Checksum does not match" in message
+                     else "is the .data file truncated?")
+            raise CheckpointError(f"{prefix}: cannot read variable {name} ({message}); {cause}") from None
 
     return WeightSource(shapes, get, prefix)
 

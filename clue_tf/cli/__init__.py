@@ -61,4 +61,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         hint = f" Did you mean: {close[0]} ?" if close else ""
         print(f"clue-tf: unknown command '{name}'.{hint} (clue-tf --help lists them)", file=sys.stderr)
         return 2
+    from clue_tf.cli import app
+
+    if app.requested_verbosity(rest) <= 0 and not any(arg in app.HELP_FLAGS for arg in rest):
+        app.quiet_native_logs()
     return run_command(name, rest)

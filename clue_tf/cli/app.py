@@ -5,12 +5,14 @@ never collide), has a docstring that `--help` prints, and a `main(flags) -> int`
 Flags keep Google's syntax: `--do_train=true`, `--nodo_train`, `--flagfile=...`.
 """
 
+import faulthandler
 import logging
 import os
 import signal
 import sys
 import threading
 import types
+import warnings
 from typing import Optional, Sequence
 
 from absl import flags
@@ -47,8 +49,10 @@ def _int_or(text: str, default: int) -> int:
 
 
 def configure_logging(verbosity: int) -> None:
-    """Silences TensorFlow's C++ start-up chatter (CUDA probes, oneDNN) unless asked."""
+    """Silences TensorFlow's C++ start-up chatter (CUDA probes, oneDNN) and library
+    warnings (Keras's mask notices) unless asked."""
     if verbosity <= 0:
+        warnings.simplefilter("ignore")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -57,6 +61,23 @@ def configure_logging(verbosity: int) -> None:
         level=logging.INFO if verbosity <= 0 else logging.DEBUG,
         format="%(message)s" if verbosity <= 0 else "%(levelname)s %(name)s: %(message)s",
     )
+
+
+def quiet_native_logs() -> None:
+    """Sends file descriptor 2 to /dev/null while Python's sys.stderr keeps the terminal, so
+    C++ log lines no TensorFlow setting silences (XLA's absl "Compiled cluster" notice) do
+    not reach the user; our messages, tracebacks and progress bars do. For the console
+    command only (it spawns no child processes), never inside a host program."""
+    try:
+        sys.stderr.flush()
+        terminal = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        return
+    sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
+    faulthandler.enable(file=sys.stderr)  # a crash still says where
 
 
 def command_help(name: str, module: types.ModuleType, full: bool = False) -> str:

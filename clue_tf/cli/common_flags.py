@@ -47,6 +47,15 @@ def define_bundle_flags(fv: flags.FlagValues, checkpoint: bool = True, config: b
         "models and False for cased models.", flag_values=fv)
 
 
+def require_at_least(fv: flags.FlagValues, **lowest: int) -> None:
+    """Integer flags below their lowest sensible value are one error naming the flag."""
+    from clue_tf.errors import ClueTfError
+
+    for name, low in lowest.items():
+        if fv[name].value is not None and fv[name].value < low:
+            raise ClueTfError(f"--{name}={fv[name].value}: must be at least {low}")
+
+
 def locate_model(fv: flags.FlagValues, need_weights: bool = True, family: Optional[str] = None):
     """The model files the model flags name (checkpoints.folders.locate)."""
     from clue_tf.checkpoints.folders import locate

@@ -62,8 +62,12 @@ flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"], flag_v
 
 def main(fv: flags.FlagValues) -> int:
     from clue_tf.data.create_pretraining_data import create_pretraining_data, create_seq2seq_pretraining_data
-    from clue_tf.io_utils import expand_file_patterns
+    from clue_tf.cli.common_flags import require_at_least
+    from clue_tf.io_utils import check_file_target, expand_file_patterns
 
+    require_at_least(fv, max_seq_length=4, dupe_factor=1, max_predictions_per_seq=1, max_target_length=2)
+    for path in fv.output_file.split(","):
+        check_file_target(path)  # before the corpus is read, not after
     if fv.model_family != "bert":
         count = create_seq2seq_pretraining_data(
             expand_file_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file, fv.model_family,

@@ -30,13 +30,18 @@ flags.mark_flag_as_required("model_dir", flag_values=FLAGS)
 
 def main(fv: flags.FlagValues) -> int:
     from clue_tf.checkpoints.folders import load, locate
+    from clue_tf.cli.common_flags import require_at_least
     from clue_tf.errors import ClueTfError
     from clue_tf.inference.text2text import Text2Text
-    from clue_tf.io_utils import atomic_write, read_lines
+    from clue_tf.io_utils import atomic_write, check_file_target, read_lines
     from clue_tf.models.seq2seq_config import Seq2SeqConfig
 
     if (fv.text is None) == (fv.input_file is None):
         raise ClueTfError("give exactly one of --text and --input_file")
+    # the start token and at least one generated token; [CLS] text [SEP] needs three positions
+    require_at_least(fv, max_length=2, num_beams=1, batch_size=1, max_source_length=3)
+    if fv.output_file:
+        check_file_target(fv.output_file)
     texts = [fv.text] if fv.text is not None else list(read_lines(fv.input_file))
     loaded = load(locate(fv.model_dir, config_file=fv.config_file, vocab_file=fv.vocab_file))
     if not isinstance(loaded.config, Seq2SeqConfig):

@@ -43,6 +43,14 @@ class MaskedLmObjective:
     def build_model(self):
         return self.family.build(self.config, ("masked_lm", "next_sentence") if self.s.nsp else ("masked_lm",))
 
+    def record_lengths(self) -> dict:
+        """Feature lengths the records must have: feature -> (flag, value)."""
+        lengths = {"input_ids": ("max_seq_length", self.s.max_seq_length),
+                   "masked_lm_positions": ("max_predictions_per_seq", self.s.max_predictions_per_seq)}
+        if self.s.nsp:
+            lengths["next_sentence_labels"] = ("nsp", 1)
+        return lengths
+
     def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
         s = self.s
         dataset = dataset.map(lambda r: parse_examples(r, s.max_seq_length, s.max_predictions_per_seq))
@@ -85,6 +93,10 @@ class Seq2SeqObjective:
 
     def build_model(self):
         return self.family.build(self.config)
+
+    def record_lengths(self) -> dict:
+        return {"input_ids": ("max_seq_length", self.s.max_seq_length),
+                "target_ids": ("max_target_length", self.s.max_target_length)}
 
     def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
         from clue_tf.data.seq2seq_pretraining import parse_seq2seq_examples

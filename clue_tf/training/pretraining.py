@@ -9,8 +9,10 @@ drawn with stateless ops keyed on the batch number), so a restored run skips to 
 restored step and sees the very batches the interrupted run would have seen.
 """
 
+import glob
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from typing import Optional
 
@@ -19,8 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 from clue_tf.checkpoints import folders
-from clue_tf.errors import ClueTfError
-from clue_tf.io_utils import expand_file_patterns
+from clue_tf.data.tfrecords import check_record_files
+from clue_tf.errors import CheckpointError, ClueTfError
+from clue_tf.io_utils import expand_file_patterns, output_lock
 from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import clip_global_gradient, make_optimizer
 from clue_tf.training.strategy import make_strategy
@@ -103,6 +106,7 @@ class Pretrainer:
         # the checkpoint decides table sizes its config may misstate
         self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
         self.objective = self.family.objective(s, self.config, self.vocab)
+        check_record_files(expand_file_patterns(s.input_file, "TFRecord file"), self.objective.record_lengths())
         if self.vocab is not None and len(self.vocab) != self.objective.vocab_size:
             raise ClueTfError(f"{s.vocab_file}: {len(self.vocab)} lines, but {s.bert_config_file} "
                               f"has vocab_size {self.objective.vocab_size}")
@@ -117,12 +121,22 @@ class Pretrainer:
         # The dropout RNG states go in too, so a resumed run draws the masks it would have drawn.
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step,
                                               rng=random_states(self.model))
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, os.path.join(s.output_dir, "checkpoints"), max_to_keep=s.keep_checkpoints,
-            step_counter=self.step)
+        checkpoint_dir = os.path.join(s.output_dir, "checkpoints")
+        remove_partial_checkpoints(checkpoint_dir)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, checkpoint_dir, max_to_keep=s.keep_checkpoints,
+                                                  step_counter=self.step)
         if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
-            logger.info("resumed from %s at step %d", self.manager.latest_checkpoint, int(self.step.numpy()))
+            self._resume(self.manager.latest_checkpoint)
+
+    def _resume(self, path: str) -> None:
+        """Continues from the output folder's last checkpoint, which must be this model's."""
+        try:
+            self.checkpoint.restore(path).assert_existing_objects_matched()
+        except (ValueError, AssertionError, tf.errors.OpError) as e:
+            first = (getattr(e, "message", None) or str(e)).strip().splitlines()[0][:300]
+            raise CheckpointError(f"{path}: the checkpoint to resume from is another model's ({first}); "
+                                  "use the config it was trained with, or another --output_dir") from None
+        logger.info("resumed from %s at step %d", path, int(self.step.numpy()))
 
     def _dataset(self, training: bool):
         batch = self.s.train_batch_size if training else self.s.eval_batch_size
@@ -224,6 +238,15 @@ class Pretrainer:
         return bundle_dir
 
 
+def remove_partial_checkpoints(checkpoint_dir: str) -> None:
+    """Removes the `ckpt-N_temp` folders a killed run left (the output lock says none is running)."""
+    for partial in glob.glob(os.path.join(checkpoint_dir, "*_temp*")):
+        if os.path.isdir(partial):
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            os.unlink(partial)
+
+
 def random_states(model) -> list:
     """The state variables of the model's Keras seed generators (dropout), in a fixed order."""
     return [v.value for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
@@ -254,15 +277,15 @@ def require_action(do_train: bool, do_eval: bool) -> None:
 def run_pretraining(s: PretrainingSettings) -> dict:
     """Train and/or evaluate as Google's run_pretraining.py; export a bundle after training."""
     require_action(s.do_train, s.do_eval)
-    trainer = Pretrainer(s)  # checks every input before anything is written
-    os.makedirs(s.output_dir, exist_ok=True)
-    results = {}
-    if s.do_train:
-        results["train"] = trainer.train()
-        if s.export_bundle:
-            results["bundle"] = trainer.export_bundle()
-    if s.do_eval:
-        results["eval"] = trainer.evaluate()
+    with output_lock(s.output_dir, "run_pretraining"):
+        trainer = Pretrainer(s)  # checks every input before anything is written
+        results = {}
+        if s.do_train:
+            results["train"] = trainer.train()
+            if s.export_bundle:
+                results["bundle"] = trainer.export_bundle()
+        if s.do_eval:
+            results["eval"] = trainer.evaluate()
     return results
 
 
