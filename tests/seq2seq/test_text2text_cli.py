@@ -83,3 +83,30 @@ def test_wrong_shape_and_truncated_file_are_named(t5_dir, tmp_path, capsys):
         err = capsys.readouterr().err
         assert str(broken / "model.safetensors") in err
         assert ("shared.weight has shape [3, 3]" in err) if case == "shape" else ("truncated" in err)
+
+
+@pytest.mark.parametrize("flag", ["--max_length=0", "--max_length=1", "--batch_size=0", "--num_beams=0"])
+def test_lengths_and_sizes_below_one_step_are_one_line(t5_dir, tmp_path, capsys, flag):
+    model_dir, _ = t5_dir
+    out = tmp_path / "out.txt"
+    assert run_command("text2text", [f"--model_dir={model_dir}", "--text=北京", f"--output_file={out}", flag]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"error: {flag}:" in err
+    assert not out.exists()
+
+
+def test_generation_prints_no_warnings_or_native_log_lines(t5_dir):
+    """Keras's mask notices and XLA's C++ "Compiled cluster" line stay hidden at verbosity 0."""
+    import os
+    import subprocess
+    import sys
+
+    model_dir, _ = t5_dir
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "clue_tf.text2text", f"--model_dir={model_dir}",
+                             "--text=北京", "--max_length=6", "--num_beams=2"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{model_dir}/model.safetensors: loaded "), lines
+    assert result.stdout.strip()

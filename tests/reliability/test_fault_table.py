@@ -1,0 +1,334 @@
+"""Faults a careful user meets, as a table of (command, fault) cases on tiny inputs.
+
+Every case asserts the exit code, one error line naming the flag, file or variable, the
+earlier outputs byte-identical, and no temp or lock file left. Kills are a hook that
+raises SIGTERM's exception at a chosen point of the writer, not a timed signal.
+"""
+
+import errno
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clue_tf.cli import run_command
+from clue_tf.cli.app import Terminated
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample"
+PAIRS = [("今天天气很好", "今天天气不错"), ("我想去北京", "北京在哪里"), ("他喜欢学习", "学习使他快乐"),
+         ("这本书很好看", "这本书不好看")]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """A tiny bundle (sample config and vocab), 64-length records and an AFQMC-shaped folder."""
+    import keras
+
+    from clue_tf.checkpoints.folders import write
+    from clue_tf.models.bert.backbone import BertEncoder
+    from clue_tf.models.bert.config import BertConfig
+    from clue_tf.models.bert.family import BERT
+
+    root = tmp_path_factory.mktemp("inputs")
+    keras.utils.set_random_seed(0)
+    config = BertConfig.from_dict(json.loads((SAMPLE / "bert_config.json").read_text()))
+    write(str(root / "bundle"), BertEncoder.from_bert_config(config), BERT, config, str(SAMPLE / "vocab.txt"))
+    assert run_command("create_pretraining_data", [
+        f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--output_file={root / 'records.tfrecord'}",
+        f"--vocab_file={SAMPLE / 'vocab.txt'}", "--max_seq_length=64", "--dupe_factor=1"]) == 0
+    data = root / "afqmc"
+    data.mkdir()
+    for name, labelled in (("train.json", True), ("dev.json", True), ("test.json", False)):
+        rows = [{"id": i, "sentence1": a, "sentence2": b, **({"label": str(i % 2)} if labelled else {})}
+                for i, (a, b) in enumerate(PAIRS * 2)]
+        (data / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (root / "text.txt").write_text("今天天气很好\n我想去北京\n", encoding="utf-8")
+    (root / "latin1.txt").write_bytes("第一行\n".encode() + "caf\u00e9\n".encode("latin-1"))
+    return root
+
+
+def live_pid():
+    """A process that outlives the case, to hold a lock as a running clue-tf would."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    return proc
+
+
+def pretraining(inputs, out, *flags):
+    return ("run_pretraining", [f"--input_file={inputs / 'records.tfrecord'}", f"--output_dir={out}",
+                                f"--bert_config_file={SAMPLE / 'bert_config.json'}",
+                                f"--vocab_file={SAMPLE / 'vocab.txt'}", "--max_seq_length=64",
+                                "--do_train=true", "--num_train_steps=2", "--train_batch_size=2", *flags])
+
+
+def classifier(inputs, out, *flags):
+    return ("run_classifier", [f"--bundle_dir={inputs / 'bundle'}", f"--data_dir={inputs / 'afqmc'}",
+                               "--task_name=afqmc", f"--output_dir={out}", "--max_seq_length=32",
+                               "--train_batch_size=4", "--num_train_epochs=1", *flags])
+
+
+def features(inputs, out, *flags, bundle=None):
+    return ("extract_features", [f"--bundle_dir={bundle or inputs / 'bundle'}", f"--input_file={inputs / 'text.txt'}",
+                                 f"--output_file={out / 'features.jsonl'}", *flags])
+
+
+def records(inputs, out, *flags, files=("a.tfrecord",)):
+    return ("create_pretraining_data", [f"--input_file={inputs / 'text.txt'}", f"--vocab_file={SAMPLE / 'vocab.txt'}",
+                                        "--output_file=" + ",".join(str(out / f) for f in files), *flags])
+
+
+def edited_bundle(inputs, tmp_path, **config_changes):
+    bundle = tmp_path / "edited"
+    bundle.mkdir()
+    for item in (inputs / "bundle").iterdir():
+        (bundle / item.name).write_bytes(item.read_bytes())
+    config = json.loads((bundle / "bert_config.json").read_text())
+    config.update(config_changes)
+    (bundle / "bert_config.json").write_text(json.dumps(config))
+    return bundle
+
+
+def mixed_checkpoint(inputs, tmp_path):
+    """A bundle whose .index is another same-shaped model's."""
+    import keras
+
+    from clue_tf.checkpoints.folders import write
+    from clue_tf.models.bert.backbone import BertEncoder
+    from clue_tf.models.bert.config import BertConfig
+    from clue_tf.models.bert.family import BERT
+
+    keras.utils.set_random_seed(1)
+    config = BertConfig.from_dict(json.loads((SAMPLE / "bert_config.json").read_text()))
+    other = tmp_path / "other"
+    write(str(other), BertEncoder.from_bert_config(config), BERT, config, str(SAMPLE / "vocab.txt"))
+    bundle = edited_bundle(inputs, tmp_path)
+    (bundle / "bert_model.ckpt.index").write_bytes((other / "bert_model.ckpt.index").read_bytes())
+    return bundle
+
+
+# (case id, command and flags from (inputs, out folder, tmp_path), exit code, words the error line holds)
+CASES = [
+    ("pretraining/no-do-flag", lambda i, o, t: ("run_pretraining", [f"--input_file={i / 'records.tfrecord'}",
+                                                                    f"--output_dir={o}"]), 1, "nothing to do"),
+    ("pretraining/seq-length-vs-records", lambda i, o, t: pretraining(i, o, "--max_seq_length=128"), 1,
+     "records hold input_ids of length 64, but --max_seq_length=128"),
+    ("pretraining/predictions-vs-records", lambda i, o, t: pretraining(i, o, "--max_predictions_per_seq=5"), 1,
+     "masked_lm_positions of length 20, but --max_predictions_per_seq=5"),
+    ("pretraining/text-not-records", lambda i, o, t: pretraining(i, o, f"--input_file={i / 'text.txt'}"), 1,
+     "text.txt: not a TFRecord file"),
+    ("pretraining/zero-steps", lambda i, o, t: pretraining(i, o, "--num_train_steps=0"), 1,
+     "--num_train_steps=0: must be at least 1"),
+    ("pretraining/zero-batch", lambda i, o, t: pretraining(i, o, "--train_batch_size=0"), 1,
+     "--train_batch_size=0: must be at least 1"),
+    ("pretraining/zero-checkpoint-steps", lambda i, o, t: pretraining(i, o, "--save_checkpoints_steps=0"), 1,
+     "--save_checkpoints_steps=0"),
+    ("pretraining/output-dir-is-a-file", lambda i, o, t: pretraining(i, o / "earlier.txt"), 1, "is a file"),
+    ("classifier/no-do-flag", lambda i, o, t: classifier(i, o), 1, "nothing to do"),
+    ("classifier/zero-batch", lambda i, o, t: classifier(i, o, "--do_train=true", "--train_batch_size=0"), 1,
+     "--train_batch_size=0"),
+    ("classifier/seq-length-above-positions", lambda i, o, t: classifier(i, o, "--do_train=true",
+                                                                         "--max_seq_length=600"), 1,
+     "--max_seq_length=600"),
+    ("features/zero-batch", lambda i, o, t: features(i, o, "--batch_size=0"), 1, "--batch_size=0: must be at least 1"),
+    ("features/layers-word", lambda i, o, t: features(i, o, "--layers=last"), 1, "--layers=last"),
+    ("features/layer-out-of-range", lambda i, o, t: features(i, o, "--layers=-1,-9"), 1,
+     "-9 out of range for a 2-layer model"),
+    ("features/output-file-is-a-folder", lambda i, o, t: ("extract_features", [
+        f"--bundle_dir={i / 'bundle'}", f"--input_file={i / 'text.txt'}", f"--output_file={o}"]), 1, "is a folder"),
+    ("features/seq-length-two", lambda i, o, t: features(i, o, "--max_seq_length=2"), 1, "--max_seq_length=2"),
+    ("features/zero-heads-config", lambda i, o, t: features(i, o, bundle=edited_bundle(i, t, num_attention_heads=0)),
+     1, "num_attention_heads must be positive"),
+    ("features/string-size-config", lambda i, o, t: features(i, o, bundle=edited_bundle(i, t, hidden_size="128")),
+     1, "hidden_size is '128', expected int"),
+    ("features/index-of-another-model", lambda i, o, t: features(i, o, bundle=mixed_checkpoint(i, t)), 1,
+     "does not belong to its .index"),
+    ("records/more-files-than-instances", lambda i, o, t: records(i, o, files=[f"s{n}.tfrecord" for n in range(40)]),
+     1, "would be empty"),
+    ("records/output-file-is-a-folder", lambda i, o, t: ("create_pretraining_data", [
+        f"--input_file={i / 'text.txt'}", f"--vocab_file={SAMPLE / 'vocab.txt'}", f"--output_file={o}"]), 1,
+     "is a folder"),
+    ("records/non-utf8-input", lambda i, o, t: records(i, o, f"--input_file={i / 'latin1.txt'}"), 1, "latin1.txt:2"),
+    ("convert/into-a-folder-of-other-files", lambda i, o, t: ("convert", [f"--bundle_dir={i / 'bundle'}",
+                                                                          f"--output_dir={o}"]), 1,
+     "holds files that are not a model's"),
+]
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def earlier_outputs(tmp_path: Path) -> Path:
+    """An output folder holding an earlier run's files, which no failed run may touch."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.txt").write_text("an earlier run's output\n")
+    (out / "a.tfrecord").write_bytes(b"earlier records")
+    (out / "features.jsonl").write_text('{"earlier": true}\n')
+    (out / "test_results.tsv").write_text("0.5\t0.5\n")
+    return out
+
+
+def assert_one_error_line(err: str, command: str, words: str) -> None:
+    lines = [line for line in err.splitlines() if line.startswith(f"clue-tf {command}")]
+    assert len(lines) == 1, err
+    assert "error:" in lines[0] and words in lines[0], err
+    assert "Traceback" not in err
+
+
+def assert_nothing_left(out: Path, before: dict) -> None:
+    assert snapshot(out) == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_fault_is_one_line_and_earlier_outputs_stay(case, inputs, tmp_path, capsys):
+    _, make, code, words = case
+    out = earlier_outputs(tmp_path)
+    command, args = make(inputs, out, tmp_path)
+    before = snapshot(out)
+    capsys.readouterr()
+    assert run_command(command, args) == code
+    assert_one_error_line(capsys.readouterr().err, command, words)
+    assert_nothing_left(out, before)
+
+
+@pytest.mark.parametrize("command", ["run_pretraining", "run_classifier"])
+def test_a_second_run_into_a_busy_output_dir_is_refused_naming_the_first(command, inputs, tmp_path, capsys):
+    out = earlier_outputs(tmp_path)
+    holder = live_pid()
+    try:
+        (out / ".clue-tf.lock").write_text(f"{holder.pid} {command}\n")
+        before = snapshot(out)
+        args = pretraining(inputs, out)[1] if command == "run_pretraining" else classifier(inputs, out, "--do_train")[1]
+        assert run_command(command, args) == 1
+        assert_one_error_line(capsys.readouterr().err, command, f"in use by clue-tf {command} (PID {holder.pid})")
+        assert snapshot(out) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_dead_runs_lock_and_partial_checkpoint_are_cleared(inputs, tmp_path):
+    out = tmp_path / "out"
+    (out / "checkpoints" / "ckpt-1_temp").mkdir(parents=True)
+    (out / "checkpoints" / "ckpt-1_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"half")
+    dead = live_pid()
+    dead.kill()
+    dead.wait()
+    (out / ".clue-tf.lock").write_text(f"{dead.pid} run_pretraining\n")
+    assert run_command(*pretraining(inputs, out)) == 0
+    assert not (out / ".clue-tf.lock").exists()
+    assert not (out / "checkpoints" / "ckpt-1_temp").exists()
+    assert (out / "bundle" / "bert_model.ckpt.index").exists()
+
+
+def test_resuming_into_another_configs_checkpoints_is_one_line(inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_command(*pretraining(inputs, out)) == 0
+    config = json.loads((SAMPLE / "bert_config.json").read_text())
+    config.update(hidden_size=64, intermediate_size=128)
+    (tmp_path / "smaller.json").write_text(json.dumps(config))
+    before = snapshot(out)
+    capsys.readouterr()
+    command, args = pretraining(inputs, out, f"--bert_config_file={tmp_path / 'smaller.json'}", "--num_train_steps=4")
+    assert run_command(command, args) == 1
+    assert_one_error_line(capsys.readouterr().err, command, "the checkpoint to resume from is another model's")
+    assert_nothing_left(out, before)
+
+
+def raise_on_call(number: int, exception: BaseException):
+    """A hook that lets `number - 1` calls through, then raises (a kill landing there)."""
+    calls = []
+
+    def hook(original):
+        def wrapped(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == number:
+                raise exception
+            return original(*args, **kwargs)
+        return wrapped
+    return hook
+
+
+def test_records_killed_midway_keep_the_earlier_shards(inputs, tmp_path, monkeypatch, capsys):
+    from clue_tf.data import tfrecords
+
+    out = earlier_outputs(tmp_path)
+    (out / "b.tfrecord").write_bytes(b"earlier records b")
+    before = snapshot(out)
+    monkeypatch.setattr(tfrecords, "instance_to_example",
+                        raise_on_call(3, Terminated())(tfrecords.instance_to_example))
+    assert run_command(*records(inputs, out, files=("a.tfrecord", "b.tfrecord"))) == 143
+    assert "terminated (SIGTERM)" in capsys.readouterr().err
+    assert_nothing_left(out, before)
+
+
+def test_records_on_a_full_disk_name_the_files_and_keep_the_earlier_ones(inputs, tmp_path, monkeypatch, capsys):
+    from clue_tf import io_utils
+
+    out = earlier_outputs(tmp_path)
+    before = snapshot(out)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(io_utils.os, "fsync", full)
+    command, args = records(inputs, out)
+    assert run_command(command, args) == 1
+    assert_one_error_line(capsys.readouterr().err, command, "the disk is full")
+    assert_nothing_left(out, before)
+
+
+def test_features_killed_midway_keep_the_earlier_file(inputs, tmp_path, monkeypatch, capsys):
+    from clue_tf.inference import features as module
+
+    out = earlier_outputs(tmp_path)
+    before = snapshot(out)
+    monkeypatch.setattr(module, "encode_example", raise_on_call(2, Terminated())(module.encode_example))
+    assert run_command(*features(inputs, out, "--batch_size=1")) == 143
+    assert_nothing_left(out, before)
+
+
+def test_predictions_killed_before_the_set_is_replaced_keep_the_earlier_set(inputs, tmp_path, monkeypatch, capsys):
+    from clue_tf.tasks import classifier as module
+
+    out = tmp_path / "out"
+    assert run_command(*classifier(inputs, out, "--do_train", "--do_predict", "--submission_zip")) == 0
+    earlier = snapshot(out)
+    monkeypatch.setattr(module, "zip_bytes", raise_on_call(1, Terminated())(module.zip_bytes))
+    assert run_command(*classifier(inputs, out, "--do_predict", "--submission_zip", "--random_seed=7")) == 143
+    assert_nothing_left(out, earlier)
+    assert {"afqmc_predict.json", "submission.zip", "test_results.tsv"} <= {p.name for p in out.iterdir()}
+
+
+class RunsCode:
+    """Unpickling this runs a command: what a malicious checkpoint does."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_that_would_run_code_is_refused_naming_what_it_holds(inputs, tmp_path, capsys):
+    torch = pytest.importorskip("torch", reason="needs torch (the test extra) to write a .bin")
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    config = json.loads((SAMPLE / "bert_config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "model_type": "bert", "architectures": ["BertModel"]}))
+    (folder / "vocab.txt").write_bytes((SAMPLE / "vocab.txt").read_bytes())
+    marker = tmp_path / "ran"
+    torch.save({"bert.embeddings.word_embeddings.weight": RunsCode(marker)}, folder / "pytorch_model.bin")
+    out = earlier_outputs(tmp_path)
+    before = snapshot(out)
+    command, args = features(inputs, out, bundle=folder)
+    assert run_command(command, args) == 1
+    err = capsys.readouterr().err
+    assert_one_error_line(err, command, "pytorch_model.bin: refused: the file holds Python objects (posix.system)")
+    assert "weights_only=False" not in err
+    assert not marker.exists()
+    assert_nothing_left(out, before)
