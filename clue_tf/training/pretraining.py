@@ -23,7 +23,7 @@ import tensorflow as tf
 from clue_tf.checkpoints import folders
 from clue_tf.data.tfrecords import check_record_files
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import expand_file_patterns, output_lock
+from clue_tf.io_utils import expand_file_patterns, output_lock, raise_disk_full
 from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import clip_global_gradient, make_optimizer
 from clue_tf.training.strategy import make_strategy
@@ -196,9 +196,18 @@ class Pretrainer:
                 tf.summary.scalar("learning_rate", float(np.asarray(self.optimizer.learning_rate)))
             progress.update(step, values=list(metrics.items()))
             if step % s.save_checkpoints_steps == 0 or step == s.num_train_steps:
-                self.manager.save(checkpoint_number=step)
+                self._save_checkpoint(step)
         writer.flush()
         return metrics
+
+    def _save_checkpoint(self, step: int) -> None:
+        """A checkpoint that cannot be written for a full disk is one line; the earlier ones stay."""
+        try:
+            self.manager.save(checkpoint_number=step)
+        except (tf.errors.OpError, OSError) as e:
+            remove_partial_checkpoints(self.manager.directory)
+            raise_disk_full(e, os.path.join(self.manager.directory, f"ckpt-{step}"))
+            raise
 
     def evaluate(self) -> dict:
         """Google's eval metrics over at most max_eval_steps batches; writes eval_results.txt."""

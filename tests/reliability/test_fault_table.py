@@ -332,3 +332,21 @@ def test_a_pickle_that_would_run_code_is_refused_naming_what_it_holds(inputs, tm
     assert "weights_only=False" not in err
     assert not marker.exists()
     assert_nothing_left(out, before)
+
+
+def test_a_checkpoint_on_a_full_disk_is_one_line_and_the_earlier_checkpoint_stays(inputs, tmp_path, monkeypatch,
+                                                                                   capsys):
+    import tensorflow as tf
+
+    out = tmp_path / "out"
+    assert run_command(*pretraining(inputs, out)) == 0
+    before = snapshot(out / "checkpoints")
+
+    def full(self, *args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "ckpt-4_temp/part-0; No space left on device")
+
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", full)
+    command, args = pretraining(inputs, out, "--num_train_steps=4")
+    assert run_command(command, args) == 1
+    assert_one_error_line(capsys.readouterr().err, command, "ckpt-4: cannot write, the disk is full")
+    assert_nothing_left(out / "checkpoints", before)
