@@ -26,7 +26,7 @@ from clue_tf.tasks.classifier_checks import check_flags, read_inputs
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
 from clue_tf.tokenization.encoding import encode_example
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
-from clue_tf.training.optimization import CLIP_NORM, make_optimizer
+from clue_tf.training.optimization import make_optimizer
 from clue_tf.training.strategy import make_strategy
 
 logger = logging.getLogger(__name__)
@@ -259,15 +259,11 @@ class ClassifierRun:
         total = max(1, int(steps_per_epoch * s.num_train_epochs))
         train_data = make_dataset(train, s.train_batch_size, True, s.bucket_by_length, s.seed, s.max_seq_length)
         dev_data = make_dataset(dev, s.eval_batch_size, False, s.bucket_by_length, s.seed, s.max_seq_length)
-        # Google clips the global gradient norm at 1.0. Keras's clip is exact on one replica;
-        # with several it would clip each replica's part, so it is left off there.
-        replicas = self.strategy.num_replicas_in_sync
-        if replicas > 1:
-            logger.info("%d replicas: fine-tuning without global-norm clipping", replicas)
+        # Google clips the global gradient norm at 1.0; the optimizer does it after its all-reduce,
+        # so it is exact on any number of replicas.
         with self.strategy.scope():
             self.model.compile(
-                optimizer=make_optimizer(s.optimizer, s.learning_rate, total, int(total * s.warmup_proportion),
-                                         global_clipnorm=CLIP_NORM if replicas == 1 else None),
+                optimizer=make_optimizer(s.optimizer, s.learning_rate, total, int(total * s.warmup_proportion)),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         best_weights = os.path.join(s.output_dir, "best.weights.h5")
         history = self.model.fit(

@@ -9,9 +9,12 @@ two small optimizers below. Both keep Keras's weight-decay exclusion (names cont
 gamma, beta or bias: Google's "LayerNorm", "layer_norm", "bias"). The Keras optimizers stay
 available as "adamw_keras" / "lamb_keras". The schedule is Google's: linear warmup from 0,
 then polynomial (linear) decay to 0, the rate at step t used for update t+1. Clipping is
-not set on the optimizer: under a multi-replica strategy Keras 3 clips each replica's
-partial gradient, so the training loop sums first and clips the global gradient itself.
+Google's global norm of the whole (summed) gradient, done inside the optimizer right after
+its one all-reduce: Keras's own `global_clipnorm` clips each replica's partial gradient
+before the reduce, and clipping in the training loop would cost a second all-reduce.
 """
+
+from typing import Optional
 
 import keras
 import tensorflow as tf
@@ -20,6 +23,31 @@ from keras import ops
 NO_WEIGHT_DECAY = ["gamma", "beta", "bias"]  # LayerNorm scale/offset and every bias
 CLIP_NORM = 1.0
 OPTIMIZERS = ("adamw", "lamb", "adamw_keras", "lamb_keras")
+
+
+class ClipAfterAllReduce:
+    """Optimizer mixin: clips the all-reduced gradient by its global norm (`clip_norm`), so
+    one all-reduce per step serves both, on one device and on many (fit or a custom loop)."""
+
+    clip_norm = None
+
+    def _all_reduce_sum_gradients(self, grads_and_vars):
+        grads_and_vars = list(super()._all_reduce_sum_gradients(grads_and_vars))
+        if self.clip_norm is None:
+            return grads_and_vars
+        present = [i for i, (gradient, _) in enumerate(grads_and_vars) if gradient is not None]
+        clipped, _ = tf.clip_by_global_norm([grads_and_vars[i][0] for i in present], self.clip_norm)
+        for i, gradient in zip(present, clipped):
+            grads_and_vars[i] = (gradient, grads_and_vars[i][1])
+        return grads_and_vars
+
+
+class ClippedAdamW(ClipAfterAllReduce, keras.optimizers.AdamW):
+    """Keras's AdamW with Google's global-norm clipping after the all-reduce."""
+
+
+class ClippedLamb(ClipAfterAllReduce, keras.optimizers.Lamb):
+    """Keras's Lamb with Google's global-norm clipping after the all-reduce."""
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -41,7 +69,7 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps}
 
 
-class _GoogleAdamBase(keras.optimizers.Optimizer):
+class _GoogleAdamBase(ClipAfterAllReduce, keras.optimizers.Optimizer):
     """Adam moments without bias correction, decay added to the update (Google's form)."""
 
     def __init__(self, learning_rate, decay_rate: float = 0.01, beta_1: float = 0.9, beta_2: float = 0.999,
@@ -104,31 +132,21 @@ class GoogleLamb(_GoogleAdamBase):
 
 
 def make_optimizer(name: str, learning_rate: float, total_steps: int, warmup_steps: int,
-                   weight_decay: float = 0.01, global_clipnorm=None) -> keras.optimizers.Optimizer:
+                   weight_decay: float = 0.01, clip_norm: Optional[float] = CLIP_NORM) -> keras.optimizers.Optimizer:
     """Google's optimizers ("adamw": BERT's, "lamb": ALBERT's) or Keras's bias-corrected ones
-    ("adamw_keras", "lamb_keras"). `global_clipnorm` is exact on one replica only."""
+    ("adamw_keras", "lamb_keras"), each clipping the summed gradient at `clip_norm`."""
     schedule = WarmupLinearDecay(learning_rate, total_steps, warmup_steps)
-    common = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-6, global_clipnorm=global_clipnorm)
+    common = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-6)
     if name == "adamw":
         optimizer = AdamWeightDecay(schedule, decay_rate=weight_decay, **common)
     elif name == "lamb":
         optimizer = GoogleLamb(schedule, decay_rate=weight_decay, **common)
     elif name == "adamw_keras":
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, **common)
+        optimizer = ClippedAdamW(schedule, weight_decay=weight_decay, **common)
     elif name == "lamb_keras":
-        optimizer = keras.optimizers.Lamb(schedule, weight_decay=weight_decay, **common)
+        optimizer = ClippedLamb(schedule, weight_decay=weight_decay, **common)
     else:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    optimizer.clip_norm = clip_norm
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
     return optimizer
-
-
-def clip_global_gradient(gradients: list, replica_context) -> list:
-    """Sums the replicas' gradients, clips the sum by global norm (Google's 1.0) and returns
-    each replica's 1/n share, which the optimizer's own all-reduce sums back to the clipped
-    global gradient. On one device this is plain clipping."""
-    gradients = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in gradients]
-    gradients = replica_context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
-    gradients, _ = tf.clip_by_global_norm(gradients, CLIP_NORM)
-    replicas = replica_context.num_replicas_in_sync
-    return [g / replicas for g in gradients]

@@ -25,7 +25,7 @@ from clue_tf.data.tfrecords import check_record_files
 from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io_utils import expand_file_patterns, output_lock, raise_disk_full
 from clue_tf.training.objectives import export_path
-from clue_tf.training.optimization import clip_global_gradient, make_optimizer
+from clue_tf.training.optimization import make_optimizer
 from clue_tf.training.strategy import make_strategy
 
 logger = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ class Pretrainer:
         with tf.GradientTape() as tape:
             losses = self.objective.losses(self.model, features, global_batch, global_weight, training)
         if training:
+            # each replica's share; the optimizer sums them (the one all-reduce) and clips the sum
             gradients = tape.gradient(losses["loss"], self.model.trainable_variables)
-            gradients = clip_global_gradient(gradients, context)
             self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
         return losses
 

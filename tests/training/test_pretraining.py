@@ -73,6 +73,8 @@ def test_two_replicas_follow_the_one_device_loss_trajectory(sample_records, tmp_
                      logical_cpus=2)
     assert (one["replicas"], two["replicas"]) == (1, 2)
     np.testing.assert_allclose(two["losses"], one["losses"], rtol=2e-4)
+    # one gradient all-reduce per traced step (clipping included), beside the loss weight's
+    assert two["all_reduces"]["many_tensors"] == two["all_reduces"]["one_tensor"] > 0
     np.testing.assert_allclose(two["weights"], one["weights"], atol=2e-4)
 
 

@@ -1,0 +1,40 @@
+"""Fine-tuning on two replicas clips the global gradient as one device does (Google's clip),
+with the optimizer's one all-reduce."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.helpers import PROJECT_ROOT
+from tests.reliability.test_fault_table import inputs  # noqa: F401  (the tiny bundle and AFQMC folder)
+
+WORKER = PROJECT_ROOT / "tests" / "training" / "finetune_worker.py"
+
+
+def finetune(tmp_path, inputs, name: str, logical_cpus: int, clip: str) -> dict:  # noqa: F811
+    values = dict(task_name="afqmc", data_dir=str(inputs / "afqmc"), output_dir=str(tmp_path / name),
+                  bundle_dir=str(inputs / "bundle"), do_train=True, max_seq_length=32, train_batch_size=8,
+                  eval_batch_size=8, learning_rate=1e-2, num_train_epochs=1.0, warmup_proportion=0.0,
+                  bucket_by_length=False, strategy="mirrored" if logical_cpus > 1 else "one_device")
+    settings, out = tmp_path / f"{name}.json", tmp_path / f"{name}.out.json"
+    settings.write_text(json.dumps(values))
+    result = subprocess.run([sys.executable, str(WORKER), str(settings), str(out), str(logical_cpus), clip],
+                            capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def test_two_replicas_clip_the_summed_gradient_as_one_device_does(tmp_path, inputs):  # noqa: F811
+    # a small clip norm so that every step is clipped
+    one = finetune(tmp_path, inputs, "one", 1, "0.05")
+    two = finetune(tmp_path, inputs, "two", 2, "0.05")
+    unclipped = finetune(tmp_path, inputs, "unclipped", 2, "none")
+    assert (one["replicas"], two["replicas"]) == (1, 2)
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
+    np.testing.assert_allclose(two["weights"], one["weights"], atol=2e-5)
+    assert np.abs(np.subtract(unclipped["weights"], one["weights"])).max() > 1e-3  # clipping mattered
