@@ -88,6 +88,10 @@ def define_tpu_flags(fv: flags.FlagValues) -> None:
     flags.DEFINE_enum(
         "mixed_precision", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
         "Keras dtype policy for training.", flag_values=fv)
+    flags.DEFINE_bool(
+        "use_xla", False,
+        "Compile each replica's training step with XLA (jit_compile=True). TPUs always compile; "
+        "on one CPU or GPU it is optional.", flag_values=fv)
 
 
 def define_training_flags(fv: flags.FlagValues) -> None:

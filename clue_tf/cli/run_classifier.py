@@ -64,7 +64,7 @@ def main(fv: flags.FlagValues) -> int:
         eval_batch_size=fv.eval_batch_size, predict_batch_size=fv.predict_batch_size,
         learning_rate=fv.learning_rate, num_train_epochs=fv.num_train_epochs,
         warmup_proportion=fv.warmup_proportion, strategy="tpu" if fv.use_tpu else fv.strategy,
-        mixed_precision=fv.mixed_precision, bucket_by_length=fv.bucket_by_length,
+        mixed_precision=fv.mixed_precision, use_xla=fv.use_xla, bucket_by_length=fv.bucket_by_length,
         tokenize_in_graph=fv.tokenize_in_graph,
         train_file=fv.train_file, dev_file=fv.dev_file, max_train_examples=fv.max_train_examples,
         submission_zip=fv.submission_zip, seed=fv.random_seed,

@@ -76,7 +76,7 @@ def main(fv: flags.FlagValues) -> int:
         max_eval_steps=fv.max_eval_steps, keep_checkpoints=fv.keep_checkpoints, do_train=fv.do_train,
         do_eval=fv.do_eval, strategy=fv.strategy, use_tpu=fv.use_tpu, tpu_name=fv.tpu_name,
         tpu_zone=fv.tpu_zone, gcp_project=fv.gcp_project, optimizer=fv.optimizer,
-        mixed_precision=fv.mixed_precision, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
+        mixed_precision=fv.mixed_precision, use_xla=fv.use_xla, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
         sentence_order=fv.sentence_order,
         seed=fv.random_seed, deterministic=fv.deterministic, model_family=fv.model_family,
         allow_unused_weights=fv.allow_unused_weights,

@@ -58,6 +58,7 @@ class ClassifierSettings:
     warmup_proportion: float = 0.1
     strategy: str = "one_device"
     mixed_precision: str = "float32"
+    use_xla: bool = False  # Keras compiles the train step with jit_compile=True
     bucket_by_length: bool = True
     tokenize_in_graph: bool = True  # the tf.data tokenizer; False: Google's Python one (same ids)
     train_file: str = "train.json"
@@ -264,7 +265,8 @@ class ClassifierRun:
         with self.strategy.scope():
             self.model.compile(
                 optimizer=make_optimizer(s.optimizer, s.learning_rate, total, int(total * s.warmup_proportion)),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                jit_compile=s.use_xla)
         best_weights = os.path.join(s.output_dir, "best.weights.h5")
         history = self.model.fit(
             train_data.repeat(), epochs=max(1, int(np.ceil(s.num_train_epochs))),

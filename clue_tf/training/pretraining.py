@@ -60,6 +60,7 @@ class PretrainingSettings:
     gcp_project: Optional[str] = None
     optimizer: str = "adamw"
     mixed_precision: str = "float32"
+    use_xla: bool = False  # each replica's step compiled with jit_compile=True
     dynamic_masking: bool = False
     nsp: bool = True
     sentence_order: bool = False  # the pair head learns ALBERT's sentence order (records say so)
@@ -148,13 +149,22 @@ class Pretrainer:
         context = tf.distribute.get_replica_context()
         global_weight = context.all_reduce(tf.distribute.ReduceOp.SUM,
                                            self.objective.prediction_weight(features))
-        with tf.GradientTape() as tape:
-            losses = self.objective.losses(self.model, features, global_batch, global_weight, training)
+        compute = self._losses_and_gradients
+        if self.s.use_xla and self.strategy.num_replicas_in_sync > 1:
+            # Made here, so each replica traces its own copy over its own variables; the
+            # all-reduce and the update stay outside (XLA cannot reach other devices' copies).
+            compute = tf.function(compute, jit_compile=True)
+        losses, gradients = compute(features, global_batch, global_weight, training)
         if training:
             # each replica's share; the optimizer sums them (the one all-reduce) and clips the sum
-            gradients = tape.gradient(losses["loss"], self.model.trainable_variables)
             self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
         return losses
+
+    def _losses_and_gradients(self, features, global_batch, global_weight, training):
+        with tf.GradientTape() as tape:
+            losses = self.objective.losses(self.model, features, global_batch, global_weight, training)
+        gradients = tape.gradient(losses["loss"], self.model.trainable_variables) if training else []
+        return losses, gradients
 
     def train(self) -> dict:
         """Trains to num_train_steps, checkpointing and logging; returns the last step's metrics."""
@@ -163,8 +173,13 @@ class Pretrainer:
         iterator = iter(iterator_source)
         writer = tf.summary.create_file_writer(os.path.join(s.output_dir, "train"))
 
+        one_replica = self.strategy.num_replicas_in_sync == 1
+        # one replica: the whole step, update included, is one XLA program
+        replica_step = tf.function(self._replica_step, jit_compile=True) if s.use_xla and one_replica \
+            else self._replica_step
+
         def one_step():
-            per_replica = self.strategy.run(self._replica_step, (next(iterator), global_batch, True))
+            per_replica = self.strategy.run(replica_step, (next(iterator), global_batch, True))
             self.step.assign_add(1)
             return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
                     for k, v in per_replica.items()}

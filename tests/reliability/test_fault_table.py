@@ -18,8 +18,8 @@ from clue_tf.cli import run_command
 from clue_tf.cli.app import Terminated
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample"
-PAIRS = [("今天天气很好", "今天天气不错"), ("我想去北京", "北京在哪里"), ("他喜欢学习", "学习使他快乐"),
-         ("这本书很好看", "这本书不好看")]
+PAIRS = [("今天天气很好", "今天天气不错"), ("我想去北京", "北京在哪里"),
+         ("他喜欢学习", "学习使他快乐"), ("这本书很好看", "这本书不好看")]
 
 
 @pytest.fixture(scope="module")

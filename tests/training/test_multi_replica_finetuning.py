@@ -15,11 +15,12 @@ from tests.reliability.test_fault_table import inputs  # noqa: F401  (the tiny b
 WORKER = PROJECT_ROOT / "tests" / "training" / "finetune_worker.py"
 
 
-def finetune(tmp_path, inputs, name: str, logical_cpus: int, clip: str) -> dict:  # noqa: F811
+def finetune(tmp_path, inputs, name: str, logical_cpus: int, clip: str = "1.0", **overrides) -> dict:  # noqa: F811
     values = dict(task_name="afqmc", data_dir=str(inputs / "afqmc"), output_dir=str(tmp_path / name),
                   bundle_dir=str(inputs / "bundle"), do_train=True, max_seq_length=32, train_batch_size=8,
                   eval_batch_size=8, learning_rate=1e-2, num_train_epochs=1.0, warmup_proportion=0.0,
                   bucket_by_length=False, strategy="mirrored" if logical_cpus > 1 else "one_device")
+    values.update(overrides)
     settings, out = tmp_path / f"{name}.json", tmp_path / f"{name}.out.json"
     settings.write_text(json.dumps(values))
     result = subprocess.run([sys.executable, str(WORKER), str(settings), str(out), str(logical_cpus), clip],
