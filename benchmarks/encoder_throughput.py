@@ -16,6 +16,7 @@ Model FLOPs over a large matmul's measured rate give the fraction of machine pea
 """
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -96,7 +97,7 @@ def pretraining_step(model: str, net, size: dict, batch: int, inputs: dict):
         feed = dict(inputs, masked_lm_positions=positions)
         logits_of = lambda out: out["masked_lm_logits"]  # noqa: E731
 
-    @tf.function
+    @tf.function(jit_compile=os.environ.get("BENCH_XLA") == "1")
     def step():
         with tf.GradientTape() as tape:
             logits = tf.cast(logits_of(pretrainer(feed, training=True)), tf.float32)
@@ -184,6 +185,8 @@ def main() -> None:
     parser.add_argument("--peer_python", default=None,
                         help="python of an environment with tf-models-official installed")
     parser.add_argument("--mode", choices=["encoder", "pretraining"], default="encoder")
+    parser.add_argument("--xla", choices=["off", "on", "both"], default="off",
+                        help="pretraining mode: the train step compiled with jit_compile=True")
     parser.add_argument("--worker", nargs=3, metavar=("MODEL", "SIZE", "PRECISION"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -206,22 +209,23 @@ def main() -> None:
     for size_name in args.sizes.split(","):
         flops = model_flops_per_sequence(SIZES[size_name])
         for precision in ("float32", "mixed_bfloat16"):
-            for model, python in models:
-                env = dict(os.environ, PYTHONPATH=root)
+            for (model, python), xla in itertools.product(models, {"off": [0], "on": [1], "both": [0, 1]}[args.xla]):
+                env = dict(os.environ, PYTHONPATH=root, BENCH_XLA=str(xla))
+                label = model + ("+xla" if xla else "")
                 proc = subprocess.run(
                     [python, os.path.abspath(__file__), "--worker", model, size_name, precision,
                      f"--steps={args.steps}", f"--mode={args.mode}"], capture_output=True, text=True, env=env)
                 if proc.returncode:
-                    print(f"{size_name:5} {precision:15} {model:13} failed: {proc.stderr.strip().splitlines()[-1:]}")
+                    print(f"{size_name:5} {precision:15} {label:13} failed: {proc.stderr.strip().splitlines()[-1:]}")
                     continue
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 peak = peaks[precision] * 1e9
                 if args.mode == "pretraining":  # ~3x forward FLOPs, plus the vocab projection
                     step_flops = 3 * (flops + 2 * PREDICTIONS * size_vocab_flops(SIZES[size_name]))
-                    print(f"{size_name:5} {precision:15} {model:13} {r['train_step']:12.1f} "
+                    print(f"{size_name:5} {precision:15} {label:13} {r['train_step']:12.1f} "
                           f"{100 * r['train_step'] * step_flops / peak:6.1f}%")
                     continue
-                print(f"{size_name:5} {precision:15} {model:13} {r['forward']:10.1f} "
+                print(f"{size_name:5} {precision:15} {label:13} {r['forward']:10.1f} "
                       f"{100 * r['forward'] * flops / peak:6.1f}% {r['forward_backward']:14.1f} "
                       f"{100 * r['forward_backward'] * 3 * flops / peak:6.1f}%")
 
