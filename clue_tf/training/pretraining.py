@@ -9,10 +9,12 @@ drawn with stateless ops keyed on the batch number), so a restored run skips to 
 restored step and sees the very batches the interrupted run would have seen.
 """
 
+import contextlib
 import glob
 import logging
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,7 +28,7 @@ from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io_utils import expand_file_patterns, output_lock, raise_disk_full
 from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import make_optimizer
-from clue_tf.training.strategy import make_strategy
+from clue_tf.training.strategy import is_chief_process, make_strategy
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,11 @@ def make_dataset(s: PretrainingSettings, objective, batch_size: int, training: b
     if training:
         dataset = dataset.repeat().shuffle(10000, seed=s.seed, reshuffle_each_iteration=True)
     dataset = objective.parse(dataset.batch(batch_size, drop_remainder=True))
-    return dataset.skip(skip_batches).prefetch(tf.data.AUTOTUNE)
+    # Workers split each global batch (as replicas do) rather than the files: any number of
+    # files works, and the batches are one device's batches.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.skip(skip_batches).prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 class Pretrainer:
@@ -123,11 +129,17 @@ class Pretrainer:
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step,
                                               rng=random_states(self.model))
         checkpoint_dir = os.path.join(s.output_dir, "checkpoints")
-        remove_partial_checkpoints(checkpoint_dir)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, checkpoint_dir, max_to_keep=s.keep_checkpoints,
+        self.chief = is_chief_process()
+        if self.chief:
+            remove_partial_checkpoints(checkpoint_dir)
+            save_dir = checkpoint_dir
+        else:  # other workers save too (the saves are collective) into a folder of their own, then drop it
+            save_dir = tempfile.mkdtemp(prefix="clue-tf-worker-checkpoints-")
+        self.manager = tf.train.CheckpointManager(self.checkpoint, save_dir, max_to_keep=s.keep_checkpoints,
                                                   step_counter=self.step)
-        if self.manager.latest_checkpoint:
-            self._resume(self.manager.latest_checkpoint)
+        latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
+        if latest:
+            self._resume(latest)
 
     def _resume(self, path: str) -> None:
         """Continues from the output folder's last checkpoint, which must be this model's."""
@@ -171,7 +183,8 @@ class Pretrainer:
         s = self.s
         iterator_source, global_batch = self._dataset(training=True)
         iterator = iter(iterator_source)
-        writer = tf.summary.create_file_writer(os.path.join(s.output_dir, "train"))
+        writer = tf.summary.create_file_writer(os.path.join(s.output_dir, "train")) if self.chief \
+            else tf.summary.create_noop_writer()
 
         one_replica = self.strategy.num_replicas_in_sync == 1
         # one replica: the whole step, update included, is one XLA program
@@ -213,6 +226,8 @@ class Pretrainer:
             if step % s.save_checkpoints_steps == 0 or step == s.num_train_steps:
                 self._save_checkpoint(step)
         writer.flush()
+        if not self.chief:
+            shutil.rmtree(self.manager.directory, ignore_errors=True)
         return metrics
 
     def _save_checkpoint(self, step: int) -> None:
@@ -245,15 +260,18 @@ class Pretrainer:
         results["global_step"] = int(self.step.numpy())
         from clue_tf.io_utils import atomic_write
 
-        with atomic_write(os.path.join(self.s.output_dir, "eval_results.txt")) as f:
-            for key in sorted(results):
-                f.write(f"{key} = {results[key]}\n")
+        if self.chief:
+            with atomic_write(os.path.join(self.s.output_dir, "eval_results.txt")) as f:
+                for key in sorted(results):
+                    f.write(f"{key} = {results[key]}\n")
         return results
 
     def export_bundle(self, bundle_dir: Optional[str] = None) -> Optional[str]:
         """Writes the model as an original bundle / HF model folder; without --vocab_file
         (Google's flags have none) the weights and config only, and a warning says so."""
         bundle_dir = export_path(self.s.output_dir, bundle_dir)
+        if not self.chief:
+            return None  # the chief writes the one bundle
         if self.vocab is None:
             logger.warning("no --vocab_file: %s gets the weights and config but no vocab.txt; copy the vocab "
                            "the records were made with beside them", bundle_dir)
@@ -301,7 +319,9 @@ def require_action(do_train: bool, do_eval: bool) -> None:
 def run_pretraining(s: PretrainingSettings) -> dict:
     """Train and/or evaluate as Google's run_pretraining.py; export a bundle after training."""
     require_action(s.do_train, s.do_eval)
-    with output_lock(s.output_dir, "run_pretraining"):
+    # the chief holds the output folder; the other workers of a multi-worker run write nothing there
+    lock = output_lock(s.output_dir, "run_pretraining") if is_chief_process() else contextlib.nullcontext()
+    with lock:
         trainer = Pretrainer(s)  # checks every input before anything is written
         results = {}
         if s.do_train:

@@ -3,6 +3,8 @@
 Every strategy runs the same training code; only this construction differs.
 """
 
+import json
+import os
 from typing import Optional
 
 import tensorflow as tf
@@ -40,3 +42,18 @@ def tpu_cluster_resolver(tpu_name, tpu_zone, gcp_project):
     """Google's --tpu_name/--tpu_zone/--gcp_project as a TPUClusterResolver."""
     return tf.distribute.cluster_resolver.TPUClusterResolver(
         tpu=tpu_name, zone=tpu_zone, project=gcp_project)
+
+
+def is_chief_process() -> bool:
+    """Whether this process writes the run's outputs: always, unless TF_CONFIG makes it a
+    multi-worker task other than the chief (or than worker 0 where no chief is named)."""
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except json.JSONDecodeError:
+        raise ClueTfError("TF_CONFIG is not JSON") from None
+    task = config.get("task") or {}
+    kind, index = task.get("type"), int(task.get("index", 0))
+    if kind in (None, "chief"):
+        return True
+    has_chief = bool((config.get("cluster") or {}).get("chief"))
+    return kind == "worker" and index == 0 and not has_chief

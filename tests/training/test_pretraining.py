@@ -185,3 +185,40 @@ def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_pat
     without_dropout = run_worker(tmp_path, "plain", dict(values, output_dir=str(tmp_path / "plain"),
                                                          bert_config_file=str(SAMPLE / "bert_config.json")))
     assert without_dropout["weights"] != whole["weights"]  # dropout was on
+
+
+def free_ports(count: int) -> list[int]:
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_follow_the_one_device_loss_trajectory_and_only_the_chief_writes(sample_records, tmp_path):
+    """multi_worker_mirrored with two processes on localhost (TF_CONFIG), one CPU replica each."""
+    one = run_worker(tmp_path, "one", settings(sample_records, tmp_path / "one"))
+    cluster = {"worker": [f"localhost:{port}" for port in free_ports(2)]}
+    values = settings(sample_records, tmp_path / "multi", strategy="multi_worker_mirrored")
+    (tmp_path / "multi.json").write_text(json.dumps(values))
+    procs = []
+    for index in range(2):
+        env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT),
+                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen([sys.executable, str(WORKER), str(tmp_path / "multi.json"),
+                                       str(tmp_path / f"worker{index}.out.json")], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+    workers = [json.loads((tmp_path / f"worker{i}.out.json").read_text()) for i in range(2)]
+    assert [w["replicas"] for w in workers] == [2, 2]
+    np.testing.assert_allclose(workers[0]["losses"], one["losses"], rtol=2e-4)
+    assert workers[1]["weights"] == workers[0]["weights"]
+    written = sorted(p.name for p in (tmp_path / "multi" / "checkpoints").iterdir())
+    assert written == sorted(p.name for p in (tmp_path / "one" / "checkpoints").iterdir())  # one set
+    assert len(list((tmp_path / "multi" / "train").iterdir())) == 1  # one summary file
