@@ -27,7 +27,7 @@ from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, 
 from clue_tf.tokenization.encoding import encode_example
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
 from clue_tf.training.optimization import make_optimizer
-from clue_tf.training.strategy import make_strategy
+from clue_tf.training.strategy import check_float16_replicas, make_strategy
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +210,7 @@ class ClassifierRun:
         keras.utils.set_random_seed(s.seed)
         keras.mixed_precision.set_global_policy(s.mixed_precision)
         self.strategy = make_strategy(s.strategy)
+        check_float16_replicas(s.mixed_precision, self.strategy)
         files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
                                weights=s.init_checkpoint)
         with self.strategy.scope():

@@ -28,7 +28,7 @@ from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io_utils import expand_file_patterns, output_lock, raise_disk_full
 from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import make_optimizer
-from clue_tf.training.strategy import is_chief_process, make_strategy
+from clue_tf.training.strategy import check_float16_replicas, is_chief_process, make_strategy
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +96,12 @@ class Pretrainer:
 
         self.s = s
         check_numbers(s)
-        if s.mixed_precision == "mixed_float16":
-            # keras-hub 0.32's MaskedLMHead adds its float32 output bias to float16 logits.
-            raise ClueTfError("--mixed_precision=mixed_float16 is not supported for pretraining "
-                              "(keras-hub's MaskedLMHead fails under it); use mixed_bfloat16")
         if s.deterministic:
             tf.config.experimental.enable_op_determinism()
         keras.utils.set_random_seed(s.seed)
         keras.mixed_precision.set_global_policy(s.mixed_precision)
         self.strategy = make_strategy(s.strategy, s.tpu_name, s.tpu_zone, s.gcp_project, s.use_tpu)
+        check_float16_replicas(s.mixed_precision, self.strategy)
         self.vocab = load_vocab(s.vocab_file) if s.vocab_file else None
         self.files = folders.locate(config_file=s.bert_config_file, vocab_file=s.vocab_file,
                                     weights=s.init_checkpoint, family=s.model_family, need_weights=False)
@@ -120,6 +117,8 @@ class Pretrainer:
         with self.strategy.scope():
             self.model = self.objective.build_model()
             self.optimizer = make_optimizer(s.optimizer, s.learning_rate, s.num_train_steps, s.num_warmup_steps)
+            if s.mixed_precision == "mixed_float16":  # dynamic loss scaling, as Keras's fit does
+                self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
         self.init_report = None
@@ -175,7 +174,8 @@ class Pretrainer:
     def _losses_and_gradients(self, features, global_batch, global_weight, training):
         with tf.GradientTape() as tape:
             losses = self.objective.losses(self.model, features, global_batch, global_weight, training)
-        gradients = tape.gradient(losses["loss"], self.model.trainable_variables) if training else []
+            scaled = self.optimizer.scale_loss(losses["loss"])  # the loss scale under mixed_float16
+        gradients = tape.gradient(scaled, self.model.trainable_variables) if training else []
         return losses, gradients
 
     def train(self) -> dict:

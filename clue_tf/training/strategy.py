@@ -57,3 +57,12 @@ def is_chief_process() -> bool:
         return True
     has_chief = bool((config.get("cluster") or {}).get("chief"))
     return kind == "worker" and index == 0 and not has_chief
+
+
+def check_float16_replicas(mixed_precision: str, strategy: tf.distribute.Strategy) -> None:
+    """mixed_float16 runs on one replica: Keras 3's LossScaleOptimizer decides whether a step
+    overflowed from the first replica's gradients only, so with several replicas an overflow
+    on another one would reach the weights."""
+    if mixed_precision == "mixed_float16" and strategy.num_replicas_in_sync > 1:
+        raise ClueTfError(f"--mixed_precision=mixed_float16 with {strategy.num_replicas_in_sync} replicas: "
+                          "float16 loss scaling runs on one replica here; use one device, or mixed_bfloat16")

@@ -29,6 +29,7 @@ def main(settings_path, out_path, logical_cpus="1", clip="1.0"):
     history = run.train()
     digest = weights_digest(run.model)
     json.dump({"replicas": run.strategy.num_replicas_in_sync, "loss": history["loss"],
+               "optimizer": type(run.model.optimizer).__name__,
                "weights": digest[:: max(1, digest.size // 5000)].tolist()}, open(out_path, "w"))
 
 

@@ -24,6 +24,7 @@ def main(settings_path, out_path, logical_cpus="1"):
     trainer.train()
     digest = weights_digest(trainer.model)
     json.dump({"replicas": trainer.strategy.num_replicas_in_sync, "all_reduces": all_reduces,
+               "optimizer": type(trainer.optimizer).__name__,
                "losses": [m["loss"] for _, m in trainer.history],
                "weights_sum": float(np.sum(digest, dtype=np.float64)),
                "weights": digest[:: max(1, digest.size // 5000)].tolist()}, open(out_path, "w"))

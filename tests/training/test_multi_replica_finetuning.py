@@ -39,3 +39,11 @@ def test_two_replicas_clip_the_summed_gradient_as_one_device_does(tmp_path, inpu
     np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
     np.testing.assert_allclose(two["weights"], one["weights"], atol=2e-5)
     assert np.abs(np.subtract(unclipped["weights"], one["weights"])).max() > 1e-3  # clipping mattered
+
+
+def test_fine_tuning_in_float16_scales_the_loss_and_follows_float32(tmp_path, inputs):  # noqa: F811
+    fp32 = finetune(tmp_path, inputs, "fp32", 1, learning_rate=1e-3)
+    fp16 = finetune(tmp_path, inputs, "fp16", 1, learning_rate=1e-3, mixed_precision="mixed_float16")
+    assert fp16["optimizer"] == "LossScaleOptimizer"
+    np.testing.assert_allclose(fp16["loss"], fp32["loss"], rtol=5e-3)
+    np.testing.assert_allclose(fp16["weights"], fp32["weights"], atol=5e-3)

@@ -134,11 +134,25 @@ def test_mixed_bfloat16_trains_and_lowers_the_loss(sample_records, tmp_path):
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
-def test_mixed_float16_is_refused_with_a_clear_message(sample_records, tmp_path, capsys):
-    assert run_command("run_pretraining", [
-        f"--input_file={sample_records}", f"--output_dir={tmp_path}", "--do_train=true",
-        f"--bert_config_file={SAMPLE / 'bert_config.json'}", "--mixed_precision=mixed_float16"]) == 1
-    assert "use mixed_bfloat16" in capsys.readouterr().err
+def test_mixed_float16_with_loss_scaling_follows_float32(sample_records, tmp_path):
+    values = settings(sample_records, tmp_path, num_train_steps=8)
+    fp32 = run_worker(tmp_path, "fp32", dict(values, output_dir=str(tmp_path / "fp32")))
+    fp16 = run_worker(tmp_path, "fp16", dict(values, output_dir=str(tmp_path / "fp16"),
+                                             mixed_precision="mixed_float16"))
+    assert fp16["optimizer"] == "LossScaleOptimizer" and fp32["optimizer"] != "LossScaleOptimizer"
+    np.testing.assert_allclose(fp16["losses"], fp32["losses"], rtol=5e-3)
+    assert fp16["losses"] != fp32["losses"]  # float16 did run
+
+
+def test_mixed_float16_on_several_replicas_is_refused_with_a_clear_message(sample_records, tmp_path):
+    values = settings(sample_records, tmp_path / "out", strategy="mirrored", mixed_precision="mixed_float16")
+    path = tmp_path / "fp16.json"
+    path.write_text(json.dumps(values))
+    result = subprocess.run([sys.executable, str(WORKER), str(path), str(tmp_path / "out.json"), "2"],
+                            capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
+    assert result.returncode != 0
+    assert "mixed_float16 with 2 replicas" in result.stderr and "use one device, or mixed_bfloat16" in result.stderr
 
 
 @pytest.mark.parametrize("flag, message", [
