@@ -64,7 +64,7 @@ def main() -> None:
     theirs = transformers.AutoModelForSeq2SeqLM.from_pretrained(os.path.join(folder, "model")).eval()
     max_length = args.new_tokens + 1  # the start token counts
 
-    print(f"{args.model}: {ours.lm.count_params() / 1e6:.1f}M parameters, source {args.source_length} "
+    print(f"{args.model}: {ours.model.count_params() / 1e6:.1f}M parameters, source {args.source_length} "
           f"tokens, {args.new_tokens} new tokens, greedy, CPU threads {args.threads}")
     print(f"{'batch':>5} {'ours cached':>12} {'ours no cache':>14} {'HF cached':>10} {'HF no cache':>12} "
           f"{'cache gain':>10} {'ours/HF':>8}   (tokens/s)")
