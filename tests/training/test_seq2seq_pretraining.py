@@ -23,19 +23,25 @@ TINY = {
 }
 
 
-@pytest.mark.parametrize("family", ["t5", "pegasus"])
-def test_seq2seq_pretraining_trains_resumes_and_exports(family, tmp_path):
+def records_and_config(tmp_path, family: str, lines: int, lengths: list[str], *flags: str):
+    """Records from the corpus sample's first `lines` lines, and the tiny config: (records, config, vocab)."""
     vocab = shared_path("data/vocab/google_zh_with_sentinel_vocab.txt")
-    lines = shared_path("data/corpora/cluecorpussmall_bert_sampled.txt").read_text(encoding="utf-8").splitlines()
+    text = shared_path("data/corpora/cluecorpussmall_bert_sampled.txt").read_text(encoding="utf-8").splitlines()
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text("\n".join(lines[:600]) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(text[:lines]) + "\n", encoding="utf-8")
     records = tmp_path / "data.tfrecord"
-    lengths = ["--max_seq_length=128", "--max_target_length=64"]
     assert run_command("create_pretraining_data", [
         f"--input_file={corpus}", f"--output_file={records}", f"--vocab_file={vocab}",
-        f"--model_family={family}", *lengths]) == 0
+        f"--model_family={family}", *lengths, *flags]) == 0
     config = tmp_path / "config.json"
     config.write_text(json.dumps(TINY[family]), encoding="utf-8")
+    return records, config, vocab
+
+
+@pytest.mark.parametrize("family", ["t5", "pegasus"])
+def test_seq2seq_pretraining_trains_resumes_and_exports(family, tmp_path):
+    lengths = ["--max_seq_length=128", "--max_target_length=64"]
+    records, config, vocab = records_and_config(tmp_path, family, 600, lengths)
     out = tmp_path / "run"
     common = [f"--model_family={family}", f"--input_file={records}", f"--output_dir={out}",
               f"--bert_config_file={config}", f"--vocab_file={vocab}", *lengths, "--train_batch_size=8",

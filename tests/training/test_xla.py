@@ -2,17 +2,13 @@
 pretraining and for fine-tuning, on CPU. That every op compiles is what TPUStrategy needs;
 the compiled steps give the losses of the uncompiled ones."""
 
-import json
-
 import numpy as np
 import pytest
 
-from clue_tf.cli import run_command
-from tests.helpers import shared_path
 from tests.reliability.test_fault_table import inputs  # noqa: F401
 from tests.training.test_multi_replica_finetuning import finetune
 from tests.training.test_pretraining import run_worker, settings
-from tests.training.test_seq2seq_pretraining import TINY
+from tests.training.test_seq2seq_pretraining import records_and_config
 
 
 def losses_with_and_without_xla(tmp_path, values: dict, logical_cpus: int = 1) -> tuple[list, list]:
@@ -32,16 +28,8 @@ def test_bert_pretraining_step_compiles_and_keeps_the_losses(inputs, tmp_path, l
 
 @pytest.mark.parametrize("family", ["t5", "pegasus"])
 def test_seq2seq_pretraining_step_compiles_and_keeps_the_losses(family, tmp_path):
-    vocab = shared_path("data/vocab/google_zh_with_sentinel_vocab.txt")
-    lines = shared_path("data/corpora/cluecorpussmall_bert_sampled.txt").read_text(encoding="utf-8").splitlines()
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text("\n".join(lines[:200]) + "\n", encoding="utf-8")
-    records = tmp_path / "data.tfrecord"
-    assert run_command("create_pretraining_data", [
-        f"--input_file={corpus}", f"--output_file={records}", f"--vocab_file={vocab}", f"--model_family={family}",
-        "--max_seq_length=64", "--max_target_length=32", "--dupe_factor=1"]) == 0
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(TINY[family]), encoding="utf-8")
+    records, config, vocab = records_and_config(tmp_path, family, 200,
+                                                ["--max_seq_length=64", "--max_target_length=32"], "--dupe_factor=1")
     values = dict(input_file=str(records), bert_config_file=str(config), vocab_file=str(vocab), model_family=family,
                   max_seq_length=64, max_target_length=32, train_batch_size=4, num_train_steps=4,
                   num_warmup_steps=1, learning_rate=1e-3, save_checkpoints_steps=4, iterations_per_loop=1,
