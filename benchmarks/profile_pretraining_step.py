@@ -1,0 +1,78 @@
+"""Where the masked-LM training step spends its time: a TensorFlow profiler trace of
+benchmarks/encoder_throughput.py's step for our model, kernel time summed by op type.
+
+  python benchmarks/profile_pretraining_step.py --size=base --precision=mixed_bfloat16
+
+Kernel times are summed over TensorFlow's threads, so they are shares, not wall time.
+"""
+
+import argparse
+import collections
+import glob
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def trace_step(size_name: str, precision: str, logdir: str, steps: int) -> None:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import encoder_throughput as bench
+
+    keras.mixed_precision.set_global_policy(precision)
+    size = bench.SIZES[size_name]
+    net, _ = bench.build("ours", size)
+    rng = np.random.default_rng(0)
+    ids = tf.constant(rng.integers(1, size["vocab"], (size["batch"], bench.SEQ)), tf.int32)
+    inputs = {"token_ids": ids, "segment_ids": tf.zeros_like(ids), "padding_mask": tf.ones_like(ids)}
+    step = bench.pretraining_step("ours", net, size, size["batch"], inputs)
+    step()
+    step()  # traced and warm
+    tf.profiler.experimental.start(logdir)
+    for _ in range(steps):
+        step()
+    tf.profiler.experimental.stop()
+
+
+def kernel_time_by_op(logdir: str) -> collections.Counter:
+    """Milliseconds per op type from the host plane's TensorFlow executor lines."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    space = xplane_pb2.XSpace()
+    with open(glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)[0], "rb") as f:
+        space.ParseFromString(f.read())
+    plane = next(p for p in space.planes if p.name == "/host:CPU")
+    totals = collections.Counter()
+    for line in plane.lines:
+        if not line.name.startswith("tf_Compute"):
+            continue
+        for event in line.events:
+            meta = plane.event_metadata[event.metadata_id]
+            if ":" in meta.name and "::" not in meta.name:  # "node/name:OpType", not executor regions
+                totals[meta.display_name or meta.name.split(":")[-1]] += event.duration_ps / 1e9
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="tiny", choices=["tiny", "base"])
+    parser.add_argument("--precision", default="mixed_bfloat16", choices=["float32", "mixed_bfloat16"])
+    parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with tempfile.TemporaryDirectory() as logdir:
+        trace_step(args.size, args.precision, logdir, args.steps)
+        totals = kernel_time_by_op(logdir)
+    total = sum(totals.values())
+    print(f"{args.size} {args.precision}: kernel time {total:.0f} ms over {args.steps} steps")
+    for op, ms in totals.most_common(args.top):
+        print(f"  {op:28} {ms:8.1f} ms {100 * ms / total:5.1f} %")
+
+
+if __name__ == "__main__":
+    main()
