@@ -11,6 +11,8 @@ import io
 import json
 import logging
 import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from typing import Optional
@@ -21,7 +23,8 @@ import tensorflow as tf
 
 from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import atomic_write, output_lock, replace_together
+from clue_tf.io_utils import (atomic_write, output_lock, raise_disk_full, remove_stale_temps, replace_together,
+                              temp_prefix)
 from clue_tf.tasks.classifier_checks import check_flags, read_inputs
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
 from clue_tf.tokenization.encoding import encode_example
@@ -194,9 +197,22 @@ class BestWeights(keras.callbacks.Callback):
         accuracy = (logs or {}).get("val_accuracy", -1.0)
         if accuracy > self.best:
             self.best = accuracy
-            tmp = self.path[: -len(".weights.h5")] + ".tmp.weights.h5"
-            self.model.save_weights(tmp)
-            os.replace(tmp, self.path)
+            save_weights_atomically(self.model, self.path)
+
+
+def save_weights_atomically(model, path: str) -> None:
+    """model.save_weights into a temp folder beside `path` (Keras wants the .weights.h5 name),
+    then one rename; a killed run's folder is removed by the next writer there."""
+    remove_stale_temps(path)
+    folder = tempfile.mkdtemp(prefix=temp_prefix(path), dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        model.save_weights(os.path.join(folder, "model.weights.h5"))
+        os.replace(os.path.join(folder, "model.weights.h5"), path)
+    except BaseException as e:
+        raise_disk_full(e, path)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class ClassifierRun:

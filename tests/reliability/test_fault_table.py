@@ -350,3 +350,23 @@ def test_a_checkpoint_on_a_full_disk_is_one_line_and_the_earlier_checkpoint_stay
     assert run_command(command, args) == 1
     assert_one_error_line(capsys.readouterr().err, command, "ckpt-4: cannot write, the disk is full")
     assert_nothing_left(out / "checkpoints", before)
+
+
+def test_training_killed_while_saving_the_best_weights_leaves_no_partial_file(inputs, tmp_path, monkeypatch):
+    import keras
+
+    out = earlier_outputs(tmp_path)
+    (out / "best.weights.h5").write_bytes(b"an earlier run's best weights")
+    before = snapshot(out)
+
+    def half_then_killed(self, path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"half")
+        raise Terminated()
+
+    monkeypatch.setattr(keras.Model, "save_weights", half_then_killed)
+    assert run_command(*classifier(inputs, out, "--do_train")) == 143
+    after = snapshot(out)
+    assert {name: after.get(name) for name in before} == before
+    assert [str(name) for name in set(after) - set(before) if name.parts[0] != "logs"] == []  # logs: TensorBoard's
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
