@@ -370,3 +370,11 @@ def test_training_killed_while_saving_the_best_weights_leaves_no_partial_file(in
     assert {name: after.get(name) for name in before} == before
     assert [str(name) for name in set(after) - set(before) if name.parts[0] != "logs"] == []  # logs: TensorBoard's
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_default_layers_fit_a_model_with_fewer_than_four(inputs, tmp_path, capsys):
+    out = tmp_path / "features.jsonl"
+    assert run_command("extract_features", [f"--bundle_dir={inputs / 'bundle'}", f"--input_file={inputs / 'text.txt'}",
+                                            f"--output_file={out}"]) == 0
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert [layer["index"] for layer in first["features"][0]["layers"]] == [-1, -2]

@@ -110,3 +110,16 @@ def test_generation_prints_no_warnings_or_native_log_lines(t5_dir):
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{model_dir}/model.safetensors: loaded "), lines
     assert result.stdout.strip()
+
+
+def test_a_vocab_shorter_than_the_embedding_is_one_error(t5_dir, tmp_path, capsys):
+    model_dir, _ = t5_dir
+    short = tmp_path / "short"
+    short.mkdir()
+    for item in model_dir.iterdir():
+        (short / item.name).write_bytes(item.read_bytes())
+    lines = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    (short / "vocab.txt").write_text("\n".join(lines[:-5]) + "\n", encoding="utf-8")
+    assert run_command("text2text", [f"--model_dir={short}", "--text=北京"]) == 1
+    err = capsys.readouterr().err
+    assert f"{len(lines) - 5} lines, but the model's word embeddings have {len(lines)} rows" in err
