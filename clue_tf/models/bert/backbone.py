@@ -16,6 +16,7 @@ from keras_hub.layers import PositionEmbedding, ReversibleEmbedding, Transformer
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import KERAS_ACTIVATIONS as ACTIVATIONS
 from clue_tf.models.bert.config import BertConfig
+from clue_tf.models.dropout import use_bit_mask_dropout
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
 _LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
 
@@ -107,6 +108,7 @@ class BertEncoder(keras_hub.models.Backbone):
         self.max_sequence_length = max_sequence_length
         self.num_segments = num_segments
         self.initializer_range = initializer_range
+        use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
 
     def get_config(self) -> dict:
         config = super().get_config()

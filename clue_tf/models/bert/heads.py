@@ -10,6 +10,7 @@ import keras
 import keras_hub
 
 from clue_tf.models.bert.backbone import ACTIVATIONS, BertEncoder
+from clue_tf.models.dropout import use_bit_mask_dropout
 
 HEADS = ("masked_lm", "next_sentence", "classifier")
 
@@ -52,7 +53,7 @@ def bert_with_heads(encoder: BertEncoder, heads: tuple = ("masked_lm", "next_sen
         result["classifier_logits"] = keras.layers.Dense(
             num_labels or 2, kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
             dtype=encoder.dtype_policy, name="classifier_head")(pooled)
-    return keras.Model(inputs, result, name="bert_with_heads")
+    return use_bit_mask_dropout(keras.Model(inputs, result, name="bert_with_heads"))
 
 
 def bert_pretraining_model(encoder: BertEncoder, next_sentence: bool = True) -> keras.Model:

@@ -1,0 +1,40 @@
+"""Dropout with a cheaper mask, for the models' own Keras Dropout layers.
+
+TensorFlow's stateless_dropout (what Keras calls) draws a uniform float per element in the
+input's dtype and selects; here 32 random bits per element are compared with the rate's
+integer threshold and multiplied in. The mask costs about half (20 -> 11 ms for a
+[32, 12, 128, 128] bfloat16 tensor on this CPU), and the small bfloat16 models spend a third
+of a training step in dropout. The rate is exact to 2^-32 (a bfloat16 uniform has 8 bits),
+and the seed still comes from the layer's SeedGenerator, whose state is in checkpoints.
+Configs are untouched: a saved model is a plain Keras Dropout.
+"""
+
+import types
+
+import keras
+import tensorflow as tf
+
+
+def bit_mask_dropout(inputs, rate: float, seed) -> tf.Tensor:
+    """inputs * keep / (1 - rate), keep = 32 random bits >= rate * 2^32 (stateless, int32 seed)."""
+    bits = tf.random.stateless_uniform(tf.shape(inputs), seed=seed, minval=None, maxval=None, dtype=tf.uint32)
+    keep = tf.cast(bits >= int(rate * 2**32), inputs.dtype)
+    return inputs * keep * tf.cast(1.0 / (1.0 - rate), inputs.dtype)
+
+
+def _call(self, inputs, training=False):
+    if not training or self.rate == 0:
+        return inputs
+    if self.noise_shape is not None or self.rate >= 1:
+        return keras.layers.Dropout.call(self, inputs, training=training)
+    seed = self.seed_generator.next()
+    seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)  # as Keras's TF backend casts it
+    return bit_mask_dropout(inputs, self.rate, seed)
+
+
+def use_bit_mask_dropout(model: keras.Model) -> keras.Model:
+    """Gives every plain Dropout layer inside `model` the bit-mask call; returns the model."""
+    for layer in model._flatten_layers(include_self=False):
+        if type(layer) is keras.layers.Dropout:
+            layer.call = types.MethodType(_call, layer)
+    return model
