@@ -90,9 +90,10 @@ class AlbertFamily(Family):
 
     def build(self, config: AlbertConfig, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
         from clue_tf.models.albert.backbone import AlbertEncoder
+        from clue_tf.models.dropout import use_bit_mask_dropout
         from clue_tf.models.bert.heads import bert_classifier, bert_with_heads
 
-        encoder = AlbertEncoder.from_albert_config(config, dtype=dtype)
+        encoder = use_bit_mask_dropout(AlbertEncoder.from_albert_config(config, dtype=dtype))
         if not heads:
             return encoder
         if tuple(heads) == ("classifier",):

@@ -70,4 +70,4 @@ def bert_classifier(encoder: BertEncoder, num_labels: int, dropout: float = 0.1)
         num_labels, kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
         dtype=encoder.dtype_policy, name="classifier_head",
     )(pooled)
-    return keras.Model(inputs, logits, name="bert_classifier")
+    return use_bit_mask_dropout(keras.Model(inputs, logits, name="bert_classifier"))

@@ -21,7 +21,9 @@ class PegasusFamily(Seq2SeqFamily):
     def build(self, config: Seq2SeqConfig, heads: tuple = (), num_labels=None, dtype=None):
         from clue_tf.models.pegasus.backbone import pegasus_seq2seq_lm
 
-        return pegasus_seq2seq_lm(config, dtype)
+        from clue_tf.models.dropout import use_bit_mask_dropout
+
+        return use_bit_mask_dropout(pegasus_seq2seq_lm(config, dtype))
 
     def rows(self, config: Seq2SeqConfig, dialect: str) -> list:
         return pegasus_names.pegasus_rows(config.num_layers)

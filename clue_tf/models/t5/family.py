@@ -24,7 +24,9 @@ class T5Family(Seq2SeqFamily):
     def build(self, config: Seq2SeqConfig, heads: tuple = (), num_labels=None, dtype=None):
         from clue_tf.models.t5.backbone import t5_seq2seq_lm
 
-        return t5_seq2seq_lm(config, dtype)
+        from clue_tf.models.dropout import use_bit_mask_dropout
+
+        return use_bit_mask_dropout(t5_seq2seq_lm(config, dtype))
 
     def rows(self, config: Seq2SeqConfig, dialect: str) -> list:
         return t5_names.t5_rows(config.num_layers, dialect)
