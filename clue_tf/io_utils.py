@@ -160,6 +160,8 @@ def replace_together(paths: Sequence[str]) -> Iterator[list[str]]:
     """
     paths = [os.path.abspath(os.fspath(p)) for p in paths]
     temps = []
+    journal = os.path.join(os.path.dirname(paths[0]), f".{os.getpid()}{JOURNAL_SUFFIX}")
+    committed = False
     try:
         for path in paths:
             check_file_target(path)
@@ -171,14 +173,18 @@ def replace_together(paths: Sequence[str]) -> Iterator[list[str]]:
         for tmp_path in temps:
             with open(tmp_path, "rb") as f:
                 os.fsync(f.fileno())
-        journal = os.path.join(os.path.dirname(paths[0]), f".{os.getpid()}{JOURNAL_SUFFIX}")
         with atomic_write(journal) as f:
             json.dump(list(zip(temps, paths)), f)
+        committed = True
         _finish_journal(journal)
     except BaseException as e:
-        for tmp_path in temps:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_path)
+        if committed:  # past the commit point the new set is finished, not dropped
+            with contextlib.suppress(OSError, ValueError):
+                _finish_journal(journal)
+        else:
+            for tmp_path in temps:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_path)
         raise_disk_full(e, ", ".join(paths))
         raise
 

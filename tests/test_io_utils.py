@@ -188,3 +188,29 @@ def test_replaced_files_and_folders_get_plain_permissions(tmp_path):
         open(os.path.join(folder, "g.txt"), "w").close()
     assert (tmp_path / "f.txt").stat().st_mode & 0o777 == FILE_MODE != 0o600
     assert (tmp_path / "d").stat().st_mode & 0o777 == DIR_MODE != 0o700
+
+
+def test_a_set_interrupted_between_its_renames_in_process_is_finished_new(tmp_path, monkeypatch):
+    """An interrupt (SIGTERM's exception) after the commit point finishes the set before it
+    propagates, so no kill inside the process leaves half an old set."""
+    import os
+
+    from clue_tf import io_utils
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.tfrecord").write_text(f"old {name}")
+    real_replace, calls = os.replace, []
+
+    def interrupted_once(src, dst):
+        calls.append(dst)
+        if str(dst).endswith("b.tfrecord") and calls.count(dst) == 1:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(io_utils.os, "replace", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        with io_utils.replace_together([tmp_path / "a.tfrecord", tmp_path / "b.tfrecord"]) as temps:
+            for t, text in zip(temps, ("new a", "new b")):
+                open(t, "w").write(text)
+    assert {n: (tmp_path / f"{n}.tfrecord").read_text() for n in "ab"} == {"a": "new a", "b": "new b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tfrecord", "b.tfrecord"]

@@ -144,10 +144,14 @@ class Pretrainer:
         """Continues from the output folder's last checkpoint, which must be this model's."""
         try:
             self.checkpoint.restore(path).assert_existing_objects_matched()
-        except (ValueError, AssertionError, tf.errors.OpError) as e:
-            first = (getattr(e, "message", None) or str(e)).strip().splitlines()[0][:300]
+        except (ValueError, AssertionError) as e:
+            first = str(e).strip().splitlines()[0][:300]
             raise CheckpointError(f"{path}: the checkpoint to resume from is another model's ({first}); "
                                   "use the config it was trained with, or another --output_dir") from None
+        except (tf.errors.OpError, IndexError) as e:  # TF reads a truncated .data as IndexError
+            first = (getattr(e, "message", None) or str(e)).strip().splitlines()[0][:300]
+            raise CheckpointError(f"{path}: the checkpoint to resume from cannot be read ({first}); "
+                                  "remove it to resume from the one before, or use another --output_dir") from None
         logger.info("resumed from %s at step %d", path, int(self.step.numpy()))
 
     def _dataset(self, training: bool):

@@ -378,3 +378,14 @@ def test_default_layers_fit_a_model_with_fewer_than_four(inputs, tmp_path, capsy
                                             f"--output_file={out}"]) == 0
     first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert [layer["index"] for layer in first["features"][0]["layers"]] == [-1, -2]
+
+
+def test_resuming_from_a_damaged_checkpoint_says_it_cannot_be_read(inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_command(*pretraining(inputs, out)) == 0
+    data = next((out / "checkpoints").glob("ckpt-2.data-*"))
+    data.write_bytes(data.read_bytes()[:100])
+    capsys.readouterr()
+    command, args = pretraining(inputs, out, "--num_train_steps=4")
+    assert run_command(command, args) == 1
+    assert_one_error_line(capsys.readouterr().err, command, "ckpt-2: the checkpoint to resume from cannot be read")
