@@ -284,10 +284,7 @@ def read_lines(path: str, errors: str = "strict", advice: str = "save the file a
     """
     if errors not in ENCODING_ERRORS:
         raise ValueError(f"errors must be one of {ENCODING_ERRORS}, got {errors!r}")
-    try:
-        f = open(path, "rb")
-    except OSError as e:
-        raise InputTextError(f"{path}: cannot read input file ({e.strerror})") from None
+    f = _open_binary(path)
     with f:
         for number, raw in enumerate(f, start=1):
             raw = raw.rstrip(b"\n").removesuffix(b"\r")
@@ -300,16 +297,38 @@ def read_lines(path: str, errors: str = "strict", advice: str = "save the file a
                 ) from None
 
 
+def _open_binary(path: str) -> IO[bytes]:
+    """A local file, or through TensorFlow's file systems a remote one (gs://, hdfs://)."""
+    try:
+        if "://" in path:
+            import tensorflow as tf
+
+            if not tf.io.gfile.exists(path):
+                raise InputTextError(f"{path}: cannot read input file (no such file)")
+            return tf.io.gfile.GFile(path, "rb")
+        return open(path, "rb")
+    except OSError as e:
+        raise InputTextError(f"{path}: cannot read input file ({e.strerror})") from None
+
+
 def expand_file_patterns(patterns: str, what: str = "input file") -> list[str]:
     """Comma-separated globs -> sorted files, as Google's --input_file; a pattern that
     matches nothing is an error naming it."""
     files = []
     for pattern in patterns.split(","):
-        matches = sorted(glob.glob(pattern))
+        matches = sorted(_glob(pattern))
         if not matches:
             raise InputTextError(f"{pattern}: no {what} matches")
         files.extend(matches)
     return files
+
+
+def _glob(pattern: str) -> list[str]:
+    if "://" in pattern:
+        import tensorflow as tf
+
+        return tf.io.gfile.glob(pattern)
+    return glob.glob(pattern)
 
 
 def read_json_config(path: str) -> dict:

@@ -96,20 +96,28 @@ def run(name: str, module: types.ModuleType, argv: Optional[Sequence[str]] = Non
     verbosity = requested_verbosity(argv)
     configure_logging(verbosity)
     flag_values: flags.FlagValues = module.FLAGS
+    # A module with `UNKNOWN_FLAGS_GO_TO` (e.g. "Beam") gets the flags it does not define.
+    passes_unknown_flags = bool(getattr(module, "UNKNOWN_FLAGS_GO_TO", None))
     for flag_name in list(flag_values):
         flag_values[flag_name].unparse()  # a second run in one process starts from defaults
     try:
-        extra = flag_values([f"clue-tf {name}", *argv])[1:]
+        extra = flag_values([f"clue-tf {name}", *argv], known_only=passes_unknown_flags)[1:]
     except flags.Error as e:
         print(f"clue-tf {name}: {e}", file=sys.stderr)
         return 2
-    if extra:
+    if extra and not passes_unknown_flags:
         print(f"clue-tf {name}: unexpected argument {extra[0]!r} (flags look like --name=value)",
               file=sys.stderr)
         return 2
+    return _run_main(name, module, flag_values, verbosity, extra if passes_unknown_flags else None)
+
+
+def _run_main(name: str, module: types.ModuleType, flag_values: flags.FlagValues, verbosity: int,
+              extra: Optional[list]) -> int:
+    """Runs the module's main, turning our errors, SIGTERM and ^C into one line and an exit code."""
     previous = _on_sigterm(_raise_terminated)  # what Slurm and Kubernetes send
     try:
-        return module.main(flag_values) or 0
+        return (module.main(flag_values) if extra is None else module.main(flag_values, extra)) or 0
     except Terminated:
         print(f"clue-tf {name}: terminated (SIGTERM); partial outputs removed, earlier ones kept",
               file=sys.stderr)

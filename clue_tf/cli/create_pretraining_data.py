@@ -1,10 +1,18 @@
 r"""Create masked-LM/next-sentence TFRecords from raw text (Google's feature schema).
 
-Input: one sentence per line, a blank line between documents. --model_family=t5 writes
-span-corruption records, --model_family=pegasus gap-sentence records. Example:
+Input: one sentence per line, a blank line between documents (or --input_format=documents).
+--model_family=t5 writes span-corruption records, --model_family=pegasus gap-sentence
+records. One process by default (file by file, per-document seeds; --google_exact=true for
+Google's whole-corpus algorithm and records); --runner=DirectRunner|DataflowRunner|... runs
+an Apache Beam pipeline, and flags this command does not define go to Beam. Examples:
   clue-tf create_pretraining_data --input_file=corpus.txt --output_file=out.tfrecord \
     --vocab_file=vocab.txt --max_seq_length=128 --max_predictions_per_seq=20
+  clue-tf create_pretraining_data --input_file='gs://bucket/corpus/*.txt' \
+    --output_file=gs://bucket/records/bert --vocab_file=vocab.txt --runner=DataflowRunner \
+    --project=my-project --region=us-central1 --temp_location=gs://bucket/tmp
 """
+
+from typing import Sequence
 
 from absl import flags
 
@@ -57,15 +65,77 @@ flags.DEFINE_float("gap_sentence_ratio", 0.3, "pegasus: share of sentences moved
                    flag_values=FLAGS)
 flags.DEFINE_enum("gap_sentence_selection", "lead", ["lead", "random"],
                   "pegasus: the leading sentences, or random ones (never the last).", flag_values=FLAGS)
+flags.DEFINE_enum("input_format", "sentences", ["sentences", "documents"],
+                  "sentences: one sentence per line, a blank line between documents (Google's); "
+                  "documents: one document per line, cut into sentences after 。！？!?.", flag_values=FLAGS)
+flags.DEFINE_bool("google_exact", False,
+                  "Google's algorithm over the whole corpus in memory with one random stream: the "
+                  "records Google's script writes. false: file by file with per-document seeds, "
+                  "random next from the same file (the Beam pipeline's records), several times faster.",
+                  flag_values=FLAGS)
+flags.DEFINE_string("runner", None,
+                    "Run as an Apache Beam pipeline on this runner (DirectRunner, DataflowRunner, "
+                    "FlinkRunner, SparkRunner, ...); --output_file is then a shard prefix. Needs "
+                    "pip install 'clue-tf[beam]'.", flag_values=FLAGS)
+flags.DEFINE_integer("num_shards", 0, "Beam: output shards (0: the runner decides, no shuffle step).",
+                     flag_values=FLAGS)
 flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"], flag_values=FLAGS)
 
 
-def main(fv: flags.FlagValues) -> int:
-    from clue_tf.data.create_pretraining_data import create_pretraining_data, create_seq2seq_pretraining_data
+UNKNOWN_FLAGS_GO_TO = "Beam"
+
+
+def settings_from_flags(fv: flags.FlagValues):
+    from clue_tf.data.file_examples import PretrainingDataSettings
+
+    return PretrainingDataSettings(
+        vocab_file=fv.vocab_file, model_family=fv.model_family, do_lower_case=fv.do_lower_case,
+        input_format=fv.input_format, max_seq_length=fv.max_seq_length,
+        max_predictions_per_seq=fv.max_predictions_per_seq, max_target_length=fv.max_target_length,
+        random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,
+        short_seq_prob=fv.short_seq_prob, next_sentence=fv.nsp, sentence_order=fv.sentence_order,
+        ngram=fv.ngram, whole_word_mask=fv.do_whole_word_mask, masked=not fv.dynamic_masking,
+        span_selection=fv.span_selection, gap_sentence_ratio=fv.gap_sentence_ratio,
+        gap_sentence_selection=fv.gap_sentence_selection)
+
+
+def _print_counts(counts: dict, where: str) -> None:
+    shown = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items() if value)
+    print(f"wrote {counts.get('instances', 0)} instances -> {where} ({shown})")
+
+
+def main(fv: flags.FlagValues, beam_args: Sequence[str] = ()) -> int:
     from clue_tf.cli.common_flags import require_at_least
+    from clue_tf.data.create_pretraining_data import (create_pretraining_data, create_records_per_file,
+                                                      create_seq2seq_pretraining_data)
+    from clue_tf.errors import ClueTfError
     from clue_tf.io_utils import check_file_target, expand_file_patterns
 
     require_at_least(fv, max_seq_length=4, dupe_factor=1, max_predictions_per_seq=1, max_target_length=2)
+    if beam_args and not fv.runner:
+        raise ClueTfError(f"unknown flag {beam_args[0]!r} (flags for Beam need --runner)")
+    if fv.runner or not fv.google_exact:
+        if fv.google_exact:
+            raise ClueTfError("--google_exact runs in one process; leave out --runner")
+        settings = settings_from_flags(fv)  # checks the combination before any work
+        inputs = expand_file_patterns(fv.input_file)
+        if fv.runner:
+            from clue_tf.data.beam_pipeline import run_beam_pipeline
+
+            if "," in fv.output_file:
+                raise ClueTfError("with --runner, --output_file is one shard prefix, not a list")
+            if "://" not in fv.output_file:
+                check_file_target(fv.output_file)
+            counts = run_beam_pipeline(inputs, fv.output_file, settings, fv.runner, fv.num_shards, beam_args)
+            _print_counts(counts, f"{fv.output_file}-*")
+            return 0
+        outputs = fv.output_file.split(",")
+        for path in outputs:
+            check_file_target(path)
+        _print_counts(create_records_per_file(inputs, outputs, settings), fv.output_file)
+        return 0
+    if fv.input_format != "sentences":
+        raise ClueTfError("--google_exact reads Google's layout: --input_format=sentences")
     for path in fv.output_file.split(","):
         check_file_target(path)  # before the corpus is read, not after
     if fv.model_family != "bert":
@@ -75,6 +145,7 @@ def main(fv: flags.FlagValues) -> int:
             max_target_length=fv.max_target_length, random_seed=fv.random_seed,
             dupe_factor=fv.dupe_factor, noise_density=fv.masked_lm_prob, span_selection=fv.span_selection,
             gap_sentence_ratio=fv.gap_sentence_ratio, gap_sentence_selection=fv.gap_sentence_selection)
+        _write_google_counts(fv, count)
         print(f"wrote {count} {fv.model_family} instances -> {fv.output_file}")
         return 0
     count = create_pretraining_data(
@@ -84,5 +155,14 @@ def main(fv: flags.FlagValues) -> int:
         random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,
         short_seq_prob=fv.short_seq_prob, next_sentence=fv.nsp, masked=not fv.dynamic_masking,
         sentence_order=fv.sentence_order, ngram=fv.ngram)
+    _write_google_counts(fv, count)
     print(f"wrote {count} instances -> {fv.output_file}")
     return 0
+
+
+def _write_google_counts(fv: flags.FlagValues, instances: int) -> None:
+    from clue_tf.data.record_counts import counts_path, counts_record, write_counts
+
+    outputs = fv.output_file.split(",")
+    settings = dict(settings_from_flags(fv).as_dict(), google_exact=True)
+    write_counts(counts_path(outputs[0]), counts_record({"instances": instances}, outputs, settings))

@@ -63,25 +63,25 @@ def read_documents(
                .map(tokenizer, num_parallel_calls=tf.data.AUTOTUNE))
     tokenized = [[t.decode("utf-8") for t in row] for batch in dataset for row in batch.to_list()]
     documents: list[list[Sentence]] = [[]]
-    segmenter = _jieba() if whole_word_mask else None
+    segmenter = jieba_segmenter() if whole_word_mask else None
     for line, tokens in tqdm(zip(lines, tokenized), total=len(lines), desc="documents",
                              unit=" lines", disable=None, leave=False):
         if not line:
             documents.append([])
         if tokens:
-            flags = _word_continuations(line, tokens, segmenter)
+            flags = word_continuations(line, tokens, segmenter)
             documents[-1].append(Sentence(tokens, flags))
     return [document for document in documents if document]
 
 
-def _jieba():
+def jieba_segmenter():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     return jieba
 
 
-def _word_continuations(line: str, tokens: list[str], segmenter) -> list[bool]:
+def word_continuations(line: str, tokens: list[str], segmenter) -> list[bool]:
     """True where a token continues the previous word: Google's `##` pieces, and with a
     segmenter, the second and later characters of a Chinese word."""
     flags = [token.startswith("##") for token in tokens]

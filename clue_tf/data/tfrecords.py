@@ -57,14 +57,15 @@ def write_instances(instances: Sequence[TrainingInstance], vocab: Vocab, output_
                            for i in instances), output_files)
 
 
-def write_examples(examples: Iterable[tf.train.Example], output_files: Sequence[str]) -> int:
-    """Writes examples round-robin over `output_files`, which replace any earlier files as one
-    set once all are complete (a kill leaves the old set). Returns the count."""
+def write_examples(examples: Iterable, output_files: Sequence[str], serialized: bool = False) -> int:
+    """Writes examples (tf.train.Example, or bytes with `serialized`) round-robin over
+    `output_files`, which replace any earlier files as one set once all are complete (a
+    kill leaves the old set). Returns the count."""
     count = 0
     with replace_together(output_files) as temporary:
         writers = [tf.io.TFRecordWriter(tmp) for tmp in temporary]
         for count, example in enumerate(examples, start=1):
-            writers[(count - 1) % len(writers)].write(example.SerializeToString())
+            writers[(count - 1) % len(writers)].write(example if serialized else example.SerializeToString())
         for writer in writers:
             writer.close()
         if count < len(output_files):

@@ -253,15 +253,21 @@ def raise_on_call(number: int, exception: BaseException):
     return hook
 
 
-def test_records_killed_midway_keep_the_earlier_shards(inputs, tmp_path, monkeypatch, capsys):
-    from clue_tf.data import tfrecords
+@pytest.mark.parametrize("google_exact", [True, False])
+def test_records_killed_midway_keep_the_earlier_shards(inputs, tmp_path, monkeypatch, capsys, google_exact):
+    from clue_tf.data import file_examples, tfrecords
 
     out = earlier_outputs(tmp_path)
     (out / "b.tfrecord").write_bytes(b"earlier records b")
     before = snapshot(out)
-    monkeypatch.setattr(tfrecords, "instance_to_example",
-                        raise_on_call(3, Terminated())(tfrecords.instance_to_example))
-    assert run_command(*records(inputs, out, files=("a.tfrecord", "b.tfrecord"))) == 143
+    if google_exact:  # the third Example of the Google-exact path
+        monkeypatch.setattr(tfrecords, "instance_to_example",
+                            raise_on_call(3, Terminated())(tfrecords.instance_to_example))
+    else:  # the fast path encodes a file's Examples while the output set is open
+        monkeypatch.setattr(file_examples, "encode_examples",
+                            raise_on_call(1, Terminated())(file_examples.encode_examples))
+    assert run_command(*records(inputs, out, f"--google_exact={google_exact}".lower(),
+                                files=("a.tfrecord", "b.tfrecord"))) == 143
     assert "terminated (SIGTERM)" in capsys.readouterr().err
     assert_nothing_left(out, before)
 

@@ -1,0 +1,179 @@
+"""Pretraining records on Apache Beam (`pip install clue-tf[beam]`), for corpora that
+outgrow one machine: DirectRunner locally, Dataflow, Flink or Spark with Beam's options.
+
+Each input file is one unit of work (`FileExampleMaker`: per-document seeds, random next
+from the same file), so the Examples do not depend on the runner or the worker count.
+Records go through Beam's TFRecord sink (temp files renamed at the end, retries neither
+lose nor duplicate), the counts through its text sink as `<output>.counts.json`.
+"""
+
+import collections
+import logging
+import os
+import re
+import time
+from typing import Optional, Sequence
+
+from clue_tf.data.file_examples import COUNT_NAMES, FileExampleMaker, PretrainingDataSettings
+from clue_tf.data.record_counts import counts_path, counts_record
+from clue_tf.errors import ClueTfError, InputTextError
+
+logger = logging.getLogger(__name__)
+
+COUNTER_NAMESPACE = "clue_tf"
+SHARD_PATTERN = "-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9]"
+
+
+def _beam():
+    try:
+        import apache_beam as beam
+    except ImportError:
+        raise ClueTfError("--runner needs Apache Beam: pip install 'clue-tf[beam]'") from None
+    return beam
+
+
+def make_file_examples_fn(settings: PretrainingDataSettings):
+    """The DoFn: a file path in, its serialized Examples out, its counts on the side."""
+    beam = _beam()
+    from apache_beam.metrics import Metrics
+
+    class MakeFileExamples(beam.DoFn):
+        def __init__(self, settings: PretrainingDataSettings):
+            self.settings = settings
+            self.counters = {name: Metrics.counter(COUNTER_NAMESPACE, name) for name in COUNT_NAMES}
+
+        def setup(self):
+            from tqdm import tqdm
+
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+            self.maker = FileExampleMaker(self.settings)
+            # Local runners: one bar per worker on the terminal; off where stderr is not one.
+            self.progress = tqdm(desc=f"worker {os.getpid()}", unit=" files", disable=None, leave=False)
+            self.instances = 0
+
+        def teardown(self):
+            if getattr(self, "progress", None) is not None:
+                self.progress.close()
+
+        def process(self, path: str):
+            start = time.perf_counter()
+            made = self.maker.make(path)
+            for name, value in made.counts.items():
+                self.counters[name].inc(value)
+            self.instances += made.counts["instances"]
+            self.progress.update(1)
+            self.progress.set_postfix(instances=self.instances, refresh=False)
+            logger.info("%s: %d documents -> %d instances in %.1f s", path, made.counts["documents"],
+                        made.counts["instances"], time.perf_counter() - start)
+            yield from made.examples
+            yield beam.pvalue.TaggedOutput("counts", dict(made.counts))
+
+    return MakeFileExamples(settings)
+
+
+def _add_counts(counts_list) -> dict:
+    total: collections.Counter = collections.Counter()
+    for counts in counts_list:
+        total.update(counts)
+    return dict(total)
+
+
+def _counts_json(counts: dict, record_files: list, settings: dict) -> str:
+    import json
+
+    return json.dumps(counts_record(counts, record_files, settings), ensure_ascii=False)
+
+
+def build_pipeline(pipeline, input_files: Sequence[str], output_prefix: str, settings: PretrainingDataSettings,
+                   num_shards: int = 0):
+    """Adds the steps to `pipeline`; returns the PCollection of the record files written."""
+    beam = _beam()
+    made = (pipeline
+            | "InputFiles" >> beam.Create(list(input_files))
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "MakeExamples" >> beam.ParDo(make_file_examples_fn(settings)).with_outputs("counts", main="examples"))
+    written = made.examples | "WriteRecords" >> beam.io.WriteToTFRecord(
+        output_prefix, coder=beam.coders.BytesCoder(), num_shards=num_shards)
+    (made.counts
+     | "AddCounts" >> beam.CombineGlobally(_add_counts)
+     | "CountsJson" >> beam.Map(_counts_json, record_files=beam.pvalue.AsList(written),
+                                settings=settings.as_dict())
+     | "WriteCounts" >> beam.io.WriteToText(counts_path(output_prefix), shard_name_template="", num_shards=1))
+    return written
+
+
+def run_beam_pipeline(input_files: Sequence[str], output_prefix: str, settings: PretrainingDataSettings,
+                      runner: str = "DirectRunner", num_shards: int = 0,
+                      pipeline_args: Sequence[str] = ()) -> dict:
+    """Runs the pipeline to the end; returns the counts. A failure removes Beam's temp
+    files and leaves earlier complete outputs as they were."""
+    beam = _beam()
+    import tensorflow as tf
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    if not input_files:
+        raise ClueTfError("no input files")
+    before = set(_temp_folders(output_prefix))
+    options = PipelineOptions([f"--runner={runner}", *pipeline_args])
+    try:
+        pipeline = beam.Pipeline(options=options)
+        build_pipeline(pipeline, input_files, output_prefix, settings, num_shards)
+        result = pipeline.run()
+        result.wait_until_finish()
+    except BaseException as e:
+        for folder in set(_temp_folders(output_prefix)) - before:
+            tf.io.gfile.rmtree(folder)
+        message = _our_error(e)
+        if message:
+            raise InputTextError(message) from None
+        raise
+    counts = _read_counts(output_prefix)
+    _remove_stale_shards(output_prefix, counts["record_files"])
+    _log_counters(result)
+    return counts["counts"]
+
+
+def _log_counters(result) -> None:
+    """Beam's own counters, as the runner reports them (committed where it has them)."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    try:
+        found = result.metrics().query(MetricsFilter().with_namespace(COUNTER_NAMESPACE))["counters"]
+    except Exception:  # a runner without metrics support
+        return
+    for counter in found:
+        value = counter.committed if counter.committed is not None else counter.attempted
+        logger.info("Beam counter %s: %s", counter.key.metric.name, value)
+
+
+def _temp_folders(output_prefix: str) -> list[str]:
+    import tensorflow as tf
+
+    folder = os.path.dirname(output_prefix) or "."
+    return [f for f in tf.io.gfile.glob(os.path.join(folder, "beam-temp-*")) if tf.io.gfile.isdir(f)]
+
+
+def _our_error(error: BaseException) -> Optional[str]:
+    """The message of a clue-tf error raised inside a worker, which Beam re-raises wrapped."""
+    text = f"{error}"
+    found = re.search(r"clue_tf\.errors\.\w+: (.+)", text) or re.search(r"\b(?:InputTextError|ClueTfError): (.+)", text)
+    return found.group(1).strip().rstrip("'\"").replace("\\n", "") if found else None
+
+
+def _read_counts(output_prefix: str) -> dict:
+    import json
+
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(counts_path(output_prefix)) as f:
+        return json.load(f)
+
+
+def _remove_stale_shards(output_prefix: str, written: Sequence[str]) -> None:
+    """Shards of an earlier run with another shard count would mix into a glob: remove them."""
+    import tensorflow as tf
+
+    keep = set(written)
+    for path in tf.io.gfile.glob(output_prefix + SHARD_PATTERN):
+        if os.path.basename(path) not in keep:
+            tf.io.gfile.remove(path)
