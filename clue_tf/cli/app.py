@@ -57,6 +57,7 @@ def configure_logging(verbosity: int) -> None:
         os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
         logging.getLogger("absl").setLevel(logging.ERROR)
+        logging.getLogger("apache_beam").setLevel(logging.ERROR)  # worker harness chatter
     logging.basicConfig(
         level=logging.INFO if verbosity <= 0 else logging.DEBUG,
         format="%(message)s" if verbosity <= 0 else "%(levelname)s %(name)s: %(message)s",

@@ -81,6 +81,9 @@ def main(fv: flags.FlagValues) -> int:
         seed=fv.random_seed, deterministic=fv.deterministic, model_family=fv.model_family,
         allow_unused_weights=fv.allow_unused_weights,
         max_target_length=fv.max_target_length))
+    if "data" in results:
+        print(f"data: {results['data']['instances']} instances; {fv.num_train_steps} steps x "
+              f"{fv.train_batch_size} = {results['data']['epochs']:.2f} epochs")
     for name in ("train", "eval"):
         if name in results:
             print(f"{name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in results[name].items()))

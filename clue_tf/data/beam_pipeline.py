@@ -25,10 +25,16 @@ SHARD_PATTERN = "-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9]"
 
 
 def _beam():
+    root = logging.getLogger()
+    level = root.level
+    if not logging.getLogger("apache_beam").isEnabledFor(logging.WARNING):
+        root.setLevel(logging.ERROR)  # Beam's import warns of optional GCP clients on the root logger
     try:
         import apache_beam as beam
     except ImportError:
         raise ClueTfError("--runner needs Apache Beam: pip install 'clue-tf[beam]'") from None
+    finally:
+        root.setLevel(level)
     return beam
 
 

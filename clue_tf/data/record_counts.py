@@ -35,6 +35,13 @@ def write_counts(path: str, record: dict) -> None:
         f.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
 
 
+def record_files(patterns: str) -> list[str]:
+    """TFRecord files of comma-separated globs, less the counts files a glob like `out/*` catches."""
+    from clue_tf.io_utils import expand_file_patterns
+
+    return [f for f in expand_file_patterns(patterns, "TFRecord file") if not f.endswith(SUFFIX)]
+
+
 def instances_in(record_files: Sequence[str]) -> Optional[int]:
     """The instance count of `record_files` from the counts files beside them, or None
     unless they are exactly whole sets that counts files describe (records made elsewhere)."""

@@ -25,7 +25,8 @@ import tensorflow as tf
 from clue_tf.checkpoints import folders
 from clue_tf.data.tfrecords import check_record_files
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import expand_file_patterns, output_lock, raise_disk_full
+from clue_tf.data.record_counts import instances_in, record_files
+from clue_tf.io_utils import output_lock, raise_disk_full
 from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import make_optimizer
 from clue_tf.training.strategy import check_float16_replicas, is_chief_process, make_strategy
@@ -77,7 +78,7 @@ class PretrainingSettings:
 def make_dataset(s: PretrainingSettings, objective, batch_size: int, training: bool,
                  skip_batches: int = 0) -> tf.data.Dataset:
     """Batches of parsed records; deterministic for the seed."""
-    dataset = tf.data.TFRecordDataset(expand_file_patterns(s.input_file, "TFRecord file"))
+    dataset = tf.data.TFRecordDataset(record_files(s.input_file))
     if training:
         dataset = dataset.repeat().shuffle(10000, seed=s.seed, reshuffle_each_iteration=True)
     dataset = objective.parse(dataset.batch(batch_size, drop_remainder=True))
@@ -110,7 +111,8 @@ class Pretrainer:
         # the checkpoint decides table sizes its config may misstate
         self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
         self.objective = self.family.objective(s, self.config, self.vocab)
-        check_record_files(expand_file_patterns(s.input_file, "TFRecord file"), self.objective.record_lengths())
+        check_record_files(record_files(s.input_file), self.objective.record_lengths())
+        self.record_instances = instances_in(record_files(s.input_file))
         if self.vocab is not None and len(self.vocab) != self.objective.vocab_size:
             raise ClueTfError(f"{s.vocab_file}: {len(self.vocab)} lines, but {s.bert_config_file} "
                               f"has vocab_size {self.objective.vocab_size}")
@@ -328,6 +330,11 @@ def run_pretraining(s: PretrainingSettings) -> dict:
     with lock:
         trainer = Pretrainer(s)  # checks every input before anything is written
         results = {}
+        if s.do_train and trainer.record_instances:
+            epochs = s.num_train_steps * s.train_batch_size / trainer.record_instances
+            results["data"] = {"instances": trainer.record_instances, "epochs": epochs}
+            logger.info("%d instances in the records (their counts file): %d steps x %d = %.2f epochs",
+                        trainer.record_instances, s.num_train_steps, s.train_batch_size, epochs)
         if s.do_train:
             results["train"] = trainer.train()
             if s.export_bundle:
