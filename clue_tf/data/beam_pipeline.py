@@ -14,6 +14,7 @@ import re
 import time
 from typing import Optional, Sequence
 
+from clue_tf.data.document_seeds import file_keys
 from clue_tf.data.file_examples import COUNT_NAMES, FileExampleMaker, PretrainingDataSettings
 from clue_tf.data.record_counts import counts_path, counts_record
 from clue_tf.errors import ClueTfError, InputTextError
@@ -39,7 +40,7 @@ def _beam():
 
 
 def make_file_examples_fn(settings: PretrainingDataSettings):
-    """The DoFn: a file path in, its serialized Examples out, its counts on the side."""
+    """The DoFn: (file path, seed key) in, its serialized Examples out, its counts on the side."""
     beam = _beam()
     from apache_beam.metrics import Metrics
 
@@ -61,9 +62,10 @@ def make_file_examples_fn(settings: PretrainingDataSettings):
             if getattr(self, "progress", None) is not None:
                 self.progress.close()
 
-        def process(self, path: str):
+        def process(self, path_and_key: tuple[str, str]):
+            path, key = path_and_key
             start = time.perf_counter()
-            made = self.maker.make(path)
+            made = self.maker.make(path, key)
             for name, value in made.counts.items():
                 self.counters[name].inc(value)
             self.instances += made.counts["instances"]
@@ -95,7 +97,7 @@ def build_pipeline(pipeline, input_files: Sequence[str], output_prefix: str, set
     """Adds the steps to `pipeline`; returns the PCollection of the record files written."""
     beam = _beam()
     made = (pipeline
-            | "InputFiles" >> beam.Create(list(input_files))
+            | "InputFiles" >> beam.Create(sorted(file_keys(input_files).items()))
             | "SpreadFiles" >> beam.Reshuffle()
             | "MakeExamples" >> beam.ParDo(make_file_examples_fn(settings)).with_outputs("counts", main="examples"))
     written = made.examples | "WriteRecords" >> beam.io.WriteToTFRecord(

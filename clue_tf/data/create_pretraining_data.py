@@ -89,7 +89,10 @@ def create_records_per_file(
     the counts JSON. Returns the counts."""
     from clue_tf.data.tfrecords import write_examples
 
+    from clue_tf.data.document_seeds import file_keys
+
     maker = FileExampleMaker(settings)
+    keys = file_keys(input_files)
     totals: collections.Counter = collections.Counter()
     sizes = {path: _file_size(path) for path in input_files}
 
@@ -97,7 +100,7 @@ def create_records_per_file(
         with tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, desc="pretraining data",
                   disable=None, leave=False) as progress:
             for path in input_files:
-                made = maker.make(path)
+                made = maker.make(path, keys[path])
                 totals.update(made.counts)
                 progress.update(sizes[path])
                 progress.set_postfix(instances=totals["instances"], refresh=False)

@@ -2,15 +2,27 @@
 
 A document's instances are drawn from a generator seeded by (random seed, input file,
 document index, dupe round) alone, so any split of the work across processes or
-machines writes the same Examples.
+machines writes the same Examples. The file enters as its path relative to the input
+files' common folder, so a corpus copied elsewhere (say to gs://) gives the same records.
 """
 
 import hashlib
 import random
+from typing import Sequence
 
 import numpy as np
 
 FILE_ORDER_ROUND = -1  # the "round" of the stream that shuffles a file's instances
+
+
+def file_keys(paths: Sequence[str]) -> dict[str, str]:
+    """Each input path -> its path below the folder all of them share (a lone file: its name)."""
+    parts = {p: p.replace("\\", "/").split("/") for p in paths}
+    folders = [components[:-1] for components in parts.values()]
+    shared = 0
+    while folders and all(len(f) > shared and f[shared] == folders[0][shared] for f in folders):
+        shared += 1
+    return {p: "/".join(components[shared:]) for p, components in parts.items()}
 
 
 def _path_key(path: str) -> int:

@@ -10,6 +10,7 @@ inputs and `random_seed` only, never on how files are spread over workers.
 import collections
 import logging
 from dataclasses import asdict, dataclass
+from typing import Optional
 import numpy as np
 
 from clue_tf.data import fast_instances as fast
@@ -127,19 +128,21 @@ class FileExampleMaker:
         return ids | (np.asarray(flags, np.int64) << FLAG_SHIFT)
 
     # -- one file ------------------------------------------------------------------------
-    def make(self, path: str) -> FileExamples:
+    def make(self, path: str, key: Optional[str] = None) -> FileExamples:
+        """`key` names the file in the seeds (`document_seeds.file_keys`); default: the path."""
         documents = self.read(path)
+        key = path if key is None else key
         counts = collections.Counter(files=1, documents=len(documents))
         if not documents:
             return FileExamples([], counts)
         if self.settings.model_family == "bert":
-            features = self._bert_features(path, documents)
+            features = self._bert_features(path, key, documents)
         else:
-            features = self._seq2seq_features(path, documents)
+            features = self._seq2seq_features(path, key, documents)
         count = len(next(iter(features.values())))
         if count == 0:
             return FileExamples([], counts)
-        order = document_rng(self.settings.random_seed, path, FILE_ORDER_ROUND, FILE_ORDER_ROUND).permutation(count)
+        order = document_rng(self.settings.random_seed, key, FILE_ORDER_ROUND, FILE_ORDER_ROUND).permutation(count)
         features = {name: value[order] for name, value in features.items()}
         counts["instances"] = count
         counts["tokens"] = int(features["input_mask"].sum())
@@ -150,7 +153,7 @@ class FileExampleMaker:
             counts["target_tokens"] = int(features["target_mask"].sum())
         return FileExamples(encode_examples(features), counts)
 
-    def _bert_features(self, path: str, documents: list[fast.Document]) -> dict:
+    def _bert_features(self, path: str, key: str, documents: list[fast.Document]) -> dict:
         s = self.settings
         if s.next_sentence and sum(len(d) for d in documents) < 2:
             raise ClueTfError(f"{path}: next-sentence pairs need at least two sentences in a file; "
@@ -158,7 +161,7 @@ class FileExampleMaker:
         pairs, labels, draws, owners = [], [], [], []
         for dupe_round in range(s.dupe_factor):
             for index in range(len(documents)):
-                rng = document_rng(s.random_seed, path, index, dupe_round)
+                rng = document_rng(s.random_seed, key, index, dupe_round)
                 if s.next_sentence:
                     made = list(fast.pair_instances(documents, index, rng, s.max_seq_length, s.short_seq_prob,
                                                     s.sentence_order))
@@ -180,7 +183,7 @@ class FileExampleMaker:
             label_ids, weights = positions.copy(), positions.astype(np.float32)
         elif self._word_flags:
             flags, ids = (ids >> FLAG_SHIFT).astype(bool), ids & ((1 << FLAG_SHIFT) - 1)
-            positions, label_ids, weights = self._mask_words(ids, flags, lengths, path, owners)
+            positions, label_ids, weights = self._mask_words(ids, flags, lengths, key, owners)
         else:
             positions, label_ids, weights = fast.mask_rows(ids, lengths, np.concatenate(draws), self.special,
                                                            s.masked_lm_prob, width)
@@ -194,7 +197,7 @@ class FileExampleMaker:
             "next_sentence_labels": np.asarray(labels, np.int64)[:, None],
         }
 
-    def _mask_words(self, ids, flags, lengths, path, owners):
+    def _mask_words(self, ids, flags, lengths, key, owners):
         """Whole-word or n-gram masking: the Python path's algorithm, each document's rows
         with that document's stream (`owners`: document index, dupe round, row count)."""
         from clue_tf.data.pretraining import create_masked_lm_predictions
@@ -208,7 +211,7 @@ class FileExampleMaker:
         rng = None
         for row in range(len(ids)):
             if row == 0 or row_streams[row] != row_streams[row - 1]:
-                rng = document_python_rng(s.random_seed, path, *row_streams[row])
+                rng = document_python_rng(s.random_seed, key, *row_streams[row])
             tokens = [lines[i] for i in ids[row, : lengths[row]]]
             output, chosen, chosen_labels = create_masked_lm_predictions(
                 tokens, flags[row, : lengths[row]].tolist(), s.masked_lm_prob, s.max_predictions_per_seq, words, rng,
@@ -219,7 +222,7 @@ class FileExampleMaker:
             weights[row, : len(chosen)] = 1.0
         return positions, labels, weights
 
-    def _seq2seq_features(self, path: str, documents: list[fast.Document]) -> dict:
+    def _seq2seq_features(self, path: str, key: str, documents: list[fast.Document]) -> dict:
         """T5 span corruption or Pegasus gap sentences, per document with its own seed."""
         from clue_tf.data import seq2seq_pretraining as s2s
 
@@ -229,7 +232,7 @@ class FileExampleMaker:
         for dupe_round in range(rounds):
             for index, document in enumerate(documents):
                 sentences = [[lines[i] for i in sentence] for sentence in document]
-                rng = document_python_rng(s.random_seed, path, index, dupe_round)
+                rng = document_python_rng(s.random_seed, key, index, dupe_round)
                 if s.model_family == "t5":
                     made = s2s.span_corruption_instances([sentences], self.vocab, s.max_seq_length, rng, 1,
                                                          s.span_selection, s.masked_lm_prob)
