@@ -3,4 +3,4 @@
 Importing the package is cheap; TensorFlow is imported by the modules that need it.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -50,9 +50,15 @@ def make_file_examples_fn(settings: PretrainingDataSettings):
             self.counters = {name: Metrics.counter(COUNTER_NAMESPACE, name) for name in COUNT_NAMES}
 
         def setup(self):
+            import tensorflow as tf
             from tqdm import tqdm
 
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+            try:  # Beam runs a worker per core: TensorFlow threads in one would compete with the next
+                tf.config.threading.set_intra_op_parallelism_threads(1)
+                tf.config.threading.set_inter_op_parallelism_threads(1)
+            except RuntimeError:  # TensorFlow already running in this process (in-process runner)
+                pass
             self.maker = FileExampleMaker(self.settings)
             # Local runners: one bar per worker on the terminal; off where stderr is not one.
             self.progress = tqdm(desc=f"worker {os.getpid()}", unit=" files", disable=None, leave=False)
