@@ -127,8 +127,9 @@ def run_beam_pipeline(input_files: Sequence[str], output_prefix: str, settings: 
 
     if not input_files:
         raise ClueTfError("no input files")
-    before = set(_temp_folders(output_prefix))
     options = PipelineOptions([f"--runner={runner}", *pipeline_args])
+    check_pipeline_args(options, pipeline_args)
+    before = set(_temp_folders(output_prefix))
     try:
         pipeline = beam.Pipeline(options=options)
         build_pipeline(pipeline, input_files, output_prefix, settings, num_shards)
@@ -158,6 +159,17 @@ def _log_counters(result) -> None:
     for counter in found:
         value = counter.committed if counter.committed is not None else counter.attempted
         logger.info("Beam counter %s: %s", counter.key.metric.name, value)
+
+
+def check_pipeline_args(options, pipeline_args: Sequence[str]) -> None:
+    """Beam drops flags it does not know with a warning; a misspelt flag is an error here."""
+    known = options.get_all_options(drop_default=False, retain_unknown_options=False)
+    for arg in pipeline_args:
+        if arg.startswith("--"):
+            name = arg[2:].split("=", 1)[0].replace("-", "_")
+            if name not in known:
+                raise ClueTfError(f"unknown flag {arg!r}: neither create_pretraining_data's nor an Apache Beam "
+                                  "pipeline option")
 
 
 def _temp_folders(output_prefix: str) -> list[str]:

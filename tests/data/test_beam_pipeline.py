@@ -108,3 +108,15 @@ def test_a_non_utf8_line_names_file_and_line_and_leaves_no_shards(corpus_files, 
     assert code == 1
     assert f"{inputs}/part2.txt:3: line is not valid UTF-8" in err and err.count("\n") == 1
     assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier  # no new shards, no temp folder
+
+
+def test_a_misspelt_flag_is_named_not_dropped_by_beam(tmp_path, capsys):
+    code = run_command("create_pretraining_data", [
+        f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--output_file={tmp_path}/rec", f"--vocab_file={SAMPLE / 'vocab.txt'}",
+        "--dupe_facor=3", *ONE_WORKER])
+    assert code == 1 and "unknown flag '--dupe_facor=3'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    code = run_command("create_pretraining_data", [
+        f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--output_file={tmp_path}/rec", f"--vocab_file={SAMPLE / 'vocab.txt'}",
+        "--direct_num_workers=2"])
+    assert code == 1 and "flags for Beam need --runner" in capsys.readouterr().err
