@@ -297,10 +297,10 @@ def read_lines(path: str, errors: str = "strict", advice: str = "save the file a
                 ) from None
 
 
-def _open_binary(path: str) -> IO[bytes]:
+def _open_binary(path) -> IO[bytes]:
     """A local file, or through TensorFlow's file systems a remote one (gs://, hdfs://)."""
     try:
-        if "://" in path:
+        if "://" in str(path):
             import tensorflow as tf
 
             if not tf.io.gfile.exists(path):
