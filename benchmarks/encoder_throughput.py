@@ -151,7 +151,8 @@ def worker(model: str, size_name: str, precision: str, steps: int, mode: str = "
         measured = (("forward", forward), ("forward_backward", forward_backward))
     result = {}
     for mode, fn in measured:
-        fn()  # trace and warm up
+        fn()  # trace
+        fn()  # warm: oneDNN creates its bfloat16 kernels on the first calls
         steps_here = steps * size["repeat"]
         start = time.perf_counter()
         for _ in range(steps_here):

@@ -16,20 +16,25 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
-def trace_step(size_name: str, precision: str, logdir: str, steps: int) -> None:
-    import keras
+def trace_step(size_name: str, precision: str, logdir: str, steps: int, model: str = "ours") -> None:
     import numpy as np
     import tensorflow as tf
 
     import encoder_throughput as bench
 
+    if model == "model_garden":
+        import tf_keras as keras
+    else:
+        import keras
     keras.mixed_precision.set_global_policy(precision)
     size = bench.SIZES[size_name]
-    net, _ = bench.build("ours", size)
+    net, _ = bench.build(model, size)
     rng = np.random.default_rng(0)
     ids = tf.constant(rng.integers(1, size["vocab"], (size["batch"], bench.SEQ)), tf.int32)
     inputs = {"token_ids": ids, "segment_ids": tf.zeros_like(ids), "padding_mask": tf.ones_like(ids)}
-    step = bench.pretraining_step("ours", net, size, size["batch"], inputs)
+    if model == "model_garden":
+        inputs = {"input_word_ids": ids, "input_type_ids": tf.zeros_like(ids), "input_mask": tf.ones_like(ids)}
+    step = bench.pretraining_step(model, net, size, size["batch"], inputs)
     step()
     step()  # traced and warm
     tf.profiler.experimental.start(logdir)
@@ -63,13 +68,15 @@ def main() -> None:
     parser.add_argument("--precision", default="mixed_bfloat16", choices=["float32", "mixed_bfloat16"])
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--model", default="ours", choices=["ours", "keras_hub", "model_garden"],
+                        help="model_garden: run with the python of an environment that has tf-models-official")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with tempfile.TemporaryDirectory() as logdir:
-        trace_step(args.size, args.precision, logdir, args.steps)
+        trace_step(args.size, args.precision, logdir, args.steps, args.model)
         totals = kernel_time_by_op(logdir)
     total = sum(totals.values())
-    print(f"{args.size} {args.precision}: kernel time {total:.0f} ms over {args.steps} steps")
+    print(f"{args.model} {args.size} {args.precision}: kernel time {total:.0f} ms over {args.steps} steps")
     for op, ms in totals.most_common(args.top):
         print(f"  {op:28} {ms:8.1f} ms {100 * ms / total:5.1f} %")
 
