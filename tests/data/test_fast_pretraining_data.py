@@ -47,6 +47,7 @@ def test_fast_mode_statistics_match_googles_create_pretraining_data(tmp_path, ca
     # tokens per instance 0.55 % / 0.12 %; masked rate < 0.01 %; random-next share 0.0044 /
     # 0.0069; short-instance share 0.010 / 0.0035. Each bound is about 4 sd of the difference
     # of two runs; the six-seed means differ by 0.2 %, 0.2 %, 0.1 %, 0.002 and 0.004.
+    # Instances per document has a long tail (one of 8 further runs of ours was 3 % off).
     assert google["instances"] > 10000
     assert ours["instances_per_document"] == pytest.approx(google["instances_per_document"], rel=0.05)
     assert ours["tokens_per_instance"] == pytest.approx(google["tokens_per_instance"], rel=0.025)
