@@ -68,7 +68,8 @@ def quiet_native_logs() -> None:
     """Sends file descriptor 2 to /dev/null while Python's sys.stderr keeps the terminal, so
     C++ log lines no TensorFlow setting silences (XLA's absl "Compiled cluster" notice) do
     not reach the user; our messages, tracebacks and progress bars do. For the console
-    command only (it spawns no child processes), never inside a host program."""
+    command only, never inside a host program. Child processes (Beam's local workers) inherit
+    the silenced descriptor; they report progress on /dev/tty."""
     try:
         sys.stderr.flush()
         terminal = os.dup(2)

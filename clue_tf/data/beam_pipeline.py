@@ -39,19 +39,58 @@ def _beam():
     return beam
 
 
-def make_file_examples_fn(settings: PretrainingDataSettings):
+class WorkerProgress:
+    """Progress of one DoFn instance on a local runner: a bar where stderr is a terminal (the
+    in-process DirectRunner), one line per file on the controlling terminal from worker
+    processes (their stderr is not the user's); nothing where there is no terminal (remote
+    workers)."""
+
+    def __init__(self, total_files: int):
+        import sys
+
+        from tqdm import tqdm
+
+        self.bar, self.terminal, self.files, self.instances = None, None, 0, 0
+        if sys.stderr.isatty():
+            self.bar = tqdm(total=total_files, desc="files", unit=" files", leave=False)
+            return
+        try:
+            self.terminal = open("/dev/tty", "w", buffering=1, encoding="utf-8")
+        except OSError:
+            pass
+        self.total_files = total_files
+
+    def file_done(self, path: str, instances: int) -> None:
+        self.files += 1
+        self.instances += instances
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(instances=self.instances, refresh=False)
+        elif self.terminal is not None:
+            self.terminal.write(f"worker {os.getpid()}: {os.path.basename(path)} -> {instances} instances "
+                                f"(this worker so far: {self.files} files, {self.instances} instances; "
+                                f"{self.total_files} files in the run)\n")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.terminal is not None:
+            self.terminal.close()
+
+
+def make_file_examples_fn(settings: PretrainingDataSettings, total_files: int = 0):
     """The DoFn: (file path, seed key) in, its serialized Examples out, its counts on the side."""
     beam = _beam()
     from apache_beam.metrics import Metrics
 
     class MakeFileExamples(beam.DoFn):
-        def __init__(self, settings: PretrainingDataSettings):
+        def __init__(self, settings: PretrainingDataSettings, total_files: int):
             self.settings = settings
+            self.total_files = total_files
             self.counters = {name: Metrics.counter(COUNTER_NAMESPACE, name) for name in COUNT_NAMES}
 
         def setup(self):
             import tensorflow as tf
-            from tqdm import tqdm
 
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
             try:  # Beam runs a worker per core: TensorFlow threads in one would compete with the next
@@ -60,9 +99,7 @@ def make_file_examples_fn(settings: PretrainingDataSettings):
             except RuntimeError:  # TensorFlow already running in this process (in-process runner)
                 pass
             self.maker = FileExampleMaker(self.settings)
-            # Local runners: one bar per worker on the terminal; off where stderr is not one.
-            self.progress = tqdm(desc=f"worker {os.getpid()}", unit=" files", disable=None, leave=False)
-            self.instances = 0
+            self.progress = WorkerProgress(self.total_files)
 
         def teardown(self):
             if getattr(self, "progress", None) is not None:
@@ -74,15 +111,13 @@ def make_file_examples_fn(settings: PretrainingDataSettings):
             made = self.maker.make(path, key)
             for name, value in made.counts.items():
                 self.counters[name].inc(value)
-            self.instances += made.counts["instances"]
-            self.progress.update(1)
-            self.progress.set_postfix(instances=self.instances, refresh=False)
+            self.progress.file_done(path, made.counts["instances"])
             logger.info("%s: %d documents -> %d instances in %.1f s", path, made.counts["documents"],
                         made.counts["instances"], time.perf_counter() - start)
             yield from made.examples
             yield beam.pvalue.TaggedOutput("counts", dict(made.counts))
 
-    return MakeFileExamples(settings)
+    return MakeFileExamples(settings, total_files)
 
 
 def _add_counts(counts_list) -> dict:
@@ -105,7 +140,7 @@ def build_pipeline(pipeline, input_files: Sequence[str], output_prefix: str, set
     made = (pipeline
             | "InputFiles" >> beam.Create(sorted(file_keys(input_files).items()))
             | "SpreadFiles" >> beam.Reshuffle()
-            | "MakeExamples" >> beam.ParDo(make_file_examples_fn(settings)).with_outputs("counts", main="examples"))
+            | "MakeExamples" >> beam.ParDo(make_file_examples_fn(settings, len(input_files))).with_outputs("counts", main="examples"))
     written = made.examples | "WriteRecords" >> beam.io.WriteToTFRecord(
         output_prefix, coder=beam.coders.BytesCoder(), num_shards=num_shards)
     (made.counts
