@@ -144,8 +144,8 @@ def main(fv: flags.FlagValues, beam_args: Sequence[str] = ()) -> int:
             do_lower_case=fv.do_lower_case, max_seq_length=fv.max_seq_length,
             max_target_length=fv.max_target_length, random_seed=fv.random_seed,
             dupe_factor=fv.dupe_factor, noise_density=fv.masked_lm_prob, span_selection=fv.span_selection,
-            gap_sentence_ratio=fv.gap_sentence_ratio, gap_sentence_selection=fv.gap_sentence_selection)
-        _write_google_counts(fv, count)
+            gap_sentence_ratio=fv.gap_sentence_ratio, gap_sentence_selection=fv.gap_sentence_selection,
+            counts_settings=_google_settings(fv))
         print(f"wrote {count} {fv.model_family} instances -> {fv.output_file}")
         return 0
     count = create_pretraining_data(
@@ -154,15 +154,11 @@ def main(fv: flags.FlagValues, beam_args: Sequence[str] = ()) -> int:
         max_seq_length=fv.max_seq_length, max_predictions_per_seq=fv.max_predictions_per_seq,
         random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,
         short_seq_prob=fv.short_seq_prob, next_sentence=fv.nsp, masked=not fv.dynamic_masking,
-        sentence_order=fv.sentence_order, ngram=fv.ngram)
-    _write_google_counts(fv, count)
+        sentence_order=fv.sentence_order, ngram=fv.ngram, counts_settings=_google_settings(fv))
     print(f"wrote {count} instances -> {fv.output_file}")
     return 0
 
 
-def _write_google_counts(fv: flags.FlagValues, instances: int) -> None:
-    from clue_tf.data.record_counts import counts_path, counts_record, write_counts
-
-    outputs = fv.output_file.split(",")
-    settings = dict(settings_from_flags(fv).as_dict(), google_exact=True)
-    write_counts(counts_path(outputs[0]), counts_record({"instances": instances}, outputs, settings))
+def _google_settings(fv: flags.FlagValues) -> dict:
+    """What the counts JSON of a Google-exact run records as its settings."""
+    return dict(settings_from_flags(fv).as_dict(), google_exact=True)

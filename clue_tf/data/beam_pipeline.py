@@ -22,7 +22,7 @@ from clue_tf.errors import ClueTfError, InputTextError
 logger = logging.getLogger(__name__)
 
 COUNTER_NAMESPACE = "clue_tf"
-SHARD_PATTERN = "-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9]"
+SHARD_NAME = r"-\d{5,}-of-\d{5,}"  # Beam's default shard template
 
 
 def _beam():
@@ -164,21 +164,23 @@ def run_beam_pipeline(input_files: Sequence[str], output_prefix: str, settings: 
         raise ClueTfError("no input files")
     options = PipelineOptions([f"--runner={runner}", *pipeline_args])
     check_pipeline_args(options, pipeline_args)
-    before = set(_temp_folders(output_prefix))
+    for folder in _temp_folders(output_prefix):  # left by an earlier run of this prefix that was killed
+        tf.io.gfile.rmtree(folder)
+    earlier_shards = _shards_of_earlier_run(output_prefix)
     try:
         pipeline = beam.Pipeline(options=options)
         build_pipeline(pipeline, input_files, output_prefix, settings, num_shards)
         result = pipeline.run()
         result.wait_until_finish()
     except BaseException as e:
-        for folder in set(_temp_folders(output_prefix)) - before:
+        for folder in _temp_folders(output_prefix):
             tf.io.gfile.rmtree(folder)
         message = _our_error(e)
         if message:
             raise InputTextError(message) from None
         raise
     counts = _read_counts(output_prefix)
-    _remove_stale_shards(output_prefix, counts["record_files"])
+    _remove_stale_shards(output_prefix, earlier_shards, counts["record_files"])
     _log_counters(result)
     return counts["counts"]
 
@@ -208,10 +210,14 @@ def check_pipeline_args(options, pipeline_args: Sequence[str]) -> None:
 
 
 def _temp_folders(output_prefix: str) -> list[str]:
+    """Beam's temp folders for this prefix's sinks (`beam-temp-<name>-<uuid>`, also the counts')."""
     import tensorflow as tf
 
     folder = os.path.dirname(output_prefix) or "."
-    return [f for f in tf.io.gfile.glob(os.path.join(folder, "beam-temp-*")) if tf.io.gfile.isdir(f)]
+    base = os.path.basename(output_prefix)
+    ours = re.compile(rf"beam-temp-{re.escape(base)}(?:{re.escape(counts_path(''))})?-[0-9a-f]{{32}}")
+    return [f for f in tf.io.gfile.glob(os.path.join(folder, f"beam-temp-{base}*"))
+            if ours.fullmatch(os.path.basename(f.rstrip("/"))) and tf.io.gfile.isdir(f)]
 
 
 def _our_error(error: BaseException) -> Optional[str]:
@@ -230,11 +236,22 @@ def _read_counts(output_prefix: str) -> dict:
         return json.load(f)
 
 
-def _remove_stale_shards(output_prefix: str, written: Sequence[str]) -> None:
-    """Shards of an earlier run with another shard count would mix into a glob: remove them."""
+def _shards_of_earlier_run(output_prefix: str) -> list[str]:
+    """The shards an earlier run of this command wrote under the prefix (its counts file)."""
+    try:
+        return list(_read_counts(output_prefix)["record_files"])
+    except Exception:  # no earlier run, or not our counts file: nothing is ours to remove
+        return []
+
+
+def _remove_stale_shards(output_prefix: str, earlier: Sequence[str], written: Sequence[str]) -> None:
+    """Shards of the earlier run that this one did not replace (another shard count) would mix
+    into a glob: remove them, and only them."""
     import tensorflow as tf
 
-    keep = set(written)
-    for path in tf.io.gfile.glob(output_prefix + SHARD_PATTERN):
-        if os.path.basename(path) not in keep:
-            tf.io.gfile.remove(path)
+    folder = os.path.dirname(output_prefix)
+    for name in set(earlier) - set(written):
+        if re.fullmatch(re.escape(os.path.basename(output_prefix)) + SHARD_NAME, name):
+            path = os.path.join(folder, name)
+            if tf.io.gfile.exists(path):
+                tf.io.gfile.remove(path)

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from clue_tf.data.file_examples import FileExampleMaker, PretrainingDataSettings
 from clue_tf.data.pretraining import create_training_instances, read_documents
-from clue_tf.data.record_counts import counts_path, counts_record, write_counts
+from clue_tf.data.record_counts import counts_path, counts_record, counts_text
 from clue_tf.data.tfrecords import write_instances
 from clue_tf.errors import ClueTfError
 from clue_tf.tokenization.vocab import load_vocab
@@ -28,9 +28,10 @@ def create_pretraining_data(
     do_whole_word_mask: bool = False, max_seq_length: int = 128, max_predictions_per_seq: int = 20,
     random_seed: int = 12345, dupe_factor: int = 10, masked_lm_prob: float = 0.15,
     short_seq_prob: float = 0.1, next_sentence: bool = True, masked: bool = True,
-    sentence_order: bool = False, ngram: int = 1,
+    sentence_order: bool = False, ngram: int = 1, counts_settings: Optional[dict] = None,
 ) -> int:
-    """Reads, builds instances with Google's algorithm and writes them; returns the count."""
+    """Reads, builds instances with Google's algorithm and writes them; returns the count.
+    With `counts_settings`, the counts JSON joins the records' replace set."""
     vocab = load_vocab(vocab_file)
     documents = read_documents(input_files, vocab, do_lower_case, whole_word_mask=do_whole_word_mask)
     if not documents:
@@ -40,7 +41,16 @@ def create_pretraining_data(
         documents, vocab, rng, max_seq_length, dupe_factor, short_seq_prob, masked_lm_prob,
         max_predictions_per_seq, whole_word_mask=do_whole_word_mask, next_sentence=next_sentence,
         masked=masked, sentence_order=sentence_order, ngram=ngram)
-    return write_instances(instances, vocab, output_files, max_seq_length, max_predictions_per_seq)
+    return write_instances(instances, vocab, output_files, max_seq_length, max_predictions_per_seq,
+                           companion=_google_counts(output_files, counts_settings))
+
+
+def _google_counts(output_files: Sequence[str], settings: Optional[dict]):
+    """The counts JSON of a Google-exact run (instances only), as a replace-set companion."""
+    if settings is None:
+        return None
+    record = lambda count: counts_text(counts_record({"instances": count}, output_files, settings))  # noqa: E731
+    return counts_path(output_files[0]), record
 
 
 def create_seq2seq_pretraining_data(
@@ -48,6 +58,7 @@ def create_seq2seq_pretraining_data(
     do_lower_case: bool = True, max_seq_length: int = 512, max_target_length: int = 256,
     random_seed: int = 12345, dupe_factor: int = 1, noise_density: float = 0.15,
     span_selection: str = "uer", gap_sentence_ratio: float = 0.3, gap_sentence_selection: str = "lead",
+    counts_settings: Optional[dict] = None,
 ) -> int:
     """T5 span-corruption or Pegasus gap-sentence records from raw text; returns the count."""
     from clue_tf.data import seq2seq_pretraining as s2s
@@ -68,7 +79,7 @@ def create_seq2seq_pretraining_data(
     else:
         raise ClueTfError(f"--model_family must be bert, t5 or pegasus, got {model_family!r}")
     return write_examples((s2s.instance_to_example(i, vocab, max_seq_length, max_target_length)
-                           for i in instances), output_files)
+                           for i in instances), output_files, companion=_google_counts(output_files, counts_settings))
 
 
 def _file_size(path: str) -> int:
@@ -112,8 +123,7 @@ def create_records_per_file(
 
     if not input_files:
         raise ClueTfError("no input files")
-    write_examples(examples(), output_files, serialized=True)
-    write_counts(counts_file or counts_path(output_files[0]),
-                 counts_record(totals, output_files, settings.as_dict()))
-    logger.info("counts: %s", dict(totals))
+    counts_text_of = lambda count: counts_text(counts_record(totals, output_files, settings.as_dict()))  # noqa: E731
+    write_examples(examples(), output_files, serialized=True,
+                   companion=(counts_file or counts_path(output_files[0]), counts_text_of))
     return totals

@@ -6,8 +6,6 @@ import logging
 import os
 from typing import Mapping, Optional, Sequence
 
-from clue_tf.io_utils import atomic_write
-
 logger = logging.getLogger(__name__)
 
 SUFFIX = ".counts.json"
@@ -24,15 +22,8 @@ def counts_record(counts: Mapping[str, int], record_files: Sequence[str], settin
             "settings": dict(settings)}
 
 
-def write_counts(path: str, record: dict) -> None:
-    if "://" in path:
-        import tensorflow as tf
-
-        with tf.io.gfile.GFile(path, "w") as f:
-            f.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
-        return
-    with atomic_write(path) as f:
-        f.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+def counts_text(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
 
 
 def record_files(patterns: str) -> list[str]:

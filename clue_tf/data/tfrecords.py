@@ -4,7 +4,7 @@ Feature names, dtypes and lengths are those of Google's create_pretraining_data.
 run_pretraining.py, so records made by either side are read by the other.
 """
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 import tensorflow as tf
 
@@ -51,19 +51,22 @@ def instance_to_example(instance: TrainingInstance, vocab: Vocab, max_seq_length
 
 
 def write_instances(instances: Sequence[TrainingInstance], vocab: Vocab, output_files: Sequence[str],
-                    max_seq_length: int, max_predictions_per_seq: int) -> int:
+                    max_seq_length: int, max_predictions_per_seq: int, companion=None) -> int:
     """Writes masked-LM instances round-robin over `output_files`, atomically."""
     return write_examples((instance_to_example(i, vocab, max_seq_length, max_predictions_per_seq)
-                           for i in instances), output_files)
+                           for i in instances), output_files, companion=companion)
 
 
-def write_examples(examples: Iterable, output_files: Sequence[str], serialized: bool = False) -> int:
+def write_examples(examples: Iterable, output_files: Sequence[str], serialized: bool = False,
+                   companion: Optional[tuple[str, Callable[[int], str]]] = None) -> int:
     """Writes examples (tf.train.Example, or bytes with `serialized`) round-robin over
     `output_files`, which replace any earlier files as one set once all are complete (a
-    kill leaves the old set). Returns the count."""
+    kill leaves the old set). `companion`: (path, text from the count), a file such as the
+    counts JSON that joins the same set. Returns the count."""
     count = 0
-    with replace_together(output_files) as temporary:
-        writers = [tf.io.TFRecordWriter(tmp) for tmp in temporary]
+    extra = [companion[0]] if companion else []
+    with replace_together([*output_files, *extra]) as temporary:
+        writers = [tf.io.TFRecordWriter(tmp) for tmp in temporary[: len(output_files)]]
         for count, example in enumerate(examples, start=1):
             writers[(count - 1) % len(writers)].write(example if serialized else example.SerializeToString())
         for writer in writers:
@@ -71,6 +74,9 @@ def write_examples(examples: Iterable, output_files: Sequence[str], serialized: 
         if count < len(output_files):
             raise OutputError(f"{count} instances for {len(output_files)} --output_file's: "
                               f"{len(output_files) - count} would be empty; give at most {count} files")
+        if companion:
+            with open(temporary[-1], "w", encoding="utf-8") as f:
+                f.write(companion[1](count))
     return count
 
 

@@ -120,3 +120,23 @@ def test_a_misspelt_flag_is_named_not_dropped_by_beam(tmp_path, capsys):
         f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--output_file={tmp_path}/rec", f"--vocab_file={SAMPLE / 'vocab.txt'}",
         "--direct_num_workers=2"])
     assert code == 1 and "flags for Beam need --runner" in capsys.readouterr().err
+
+
+def test_a_rerun_removes_only_the_shards_its_earlier_run_wrote_and_leftover_temp_folders(tmp_path):
+    out = tmp_path / "out"
+    common = [f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--vocab_file={SAMPLE / 'vocab.txt'}",
+              "--max_seq_length=64", "--max_predictions_per_seq=10", *ONE_WORKER]
+    assert run_command("create_pretraining_data", [*common, f"--output_file={out}/rec", "--num_shards=3"]) == 0
+    foreign = {"rec-00007-of-00009": b"not written by this command", "rec2-00000-of-00001": b"another prefix"}
+    for name, data in foreign.items():
+        (out / name).write_bytes(data)
+    killed = out / ("beam-temp-rec-" + "0" * 32)  # a run of this prefix killed mid-write
+    killed.mkdir()
+    (killed / "partial").write_bytes(b"x")
+    other = out / ("beam-temp-rec2-" + "1" * 32)  # another prefix's, maybe running now
+    other.mkdir()
+    assert run_command("create_pretraining_data", [*common, f"--output_file={out}/rec", "--num_shards=2"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["rec-00000-of-00002", "rec-00001-of-00002", "rec.counts.json", *foreign, other.name])
+    assert json.loads((out / "rec.counts.json").read_text())["record_files"] == ["rec-00000-of-00002",
+                                                                              "rec-00001-of-00002"]
