@@ -62,6 +62,10 @@ class Family:
     def vocab_size(self, config) -> int:
         return config.vocab_size
 
+    def max_positions(self, config) -> Optional[int]:
+        """The longest sequence the model's position table takes; None: no table (relative)."""
+        return getattr(config, "max_position_embeddings", None)
+
     def build(self, config, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
         raise NotImplementedError
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import errno
+import fcntl
 import glob
 import json
 import os
@@ -114,7 +115,7 @@ def atomic_directory(path: str) -> Iterator[str]:
     os.chmod(tmp_dir, DIR_MODE)
     try:
         yield tmp_dir
-        _fsync_tree(tmp_dir)
+        _settle_tree(tmp_dir)
         if os.path.exists(target):
             old = tempfile.mkdtemp(prefix=temp_prefix(target) + "old.", dir=parent)
             os.rmdir(old)
@@ -215,36 +216,49 @@ def finish_interrupted_sets(directory: str) -> None:
 @contextlib.contextmanager
 def output_lock(output_dir: str, command: str) -> Iterator[None]:
     """Holds OUTPUT_DIR/.clue-tf.lock for the run, so a second run into the same folder is
-    refused with the first one's PID; a dead run's lock is taken over. A folder this call
-    created and the run left empty is removed again."""
+    refused naming the first one. The lock is an flock the kernel drops when its holder dies,
+    so a dead run's lock is taken over even when its PID now belongs to another process; the
+    PID and command in the file only feed the message. A folder this call created and the run
+    left empty is removed again."""
     created = not os.path.exists(output_dir)
     if os.path.isfile(output_dir):
         raise OutputError(f"--output_dir={output_dir}: is a file")
     os.makedirs(output_dir, exist_ok=True)
     lock = os.path.join(output_dir, LOCK_NAME)
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
-            break
-        except FileExistsError:
-            holder = _lock_holder(lock)
-            if holder is not None and _alive(holder[0]):
-                raise OutputError(f"--output_dir={output_dir}: in use by clue-tf {holder[1]} (PID {holder[0]}); "
-                                  "wait for it to end or choose another folder") from None
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(lock)  # its run is gone
-    else:
-        raise OutputError(f"--output_dir={output_dir}: cannot take {lock}")
-    with os.fdopen(fd, "w") as f:
-        f.write(f"{os.getpid()} {command}\n")
+    fd = _take_lock(lock, output_dir)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()} {command}\n".encode())
     try:
         yield
     finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(lock)
+            os.unlink(lock)  # still held: no other run can hold this file meanwhile
+        os.close(fd)
         if created:
             with contextlib.suppress(OSError):
                 os.rmdir(output_dir)  # only if empty
+
+
+def _take_lock(lock: str, output_dir: str) -> int:
+    """An open descriptor of `lock` holding its exclusive flock, or an OutputError naming the
+    run that holds it. Retries when the file was removed by its holder between open and flock."""
+    for _ in range(10):
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            pid, command = _lock_holder(lock) or ("?", "run")
+            raise OutputError(f"--output_dir={output_dir}: in use by clue-tf {command} (PID {pid}); "
+                              "wait for it to end or choose another folder") from None
+        try:
+            same_file = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same_file = False
+        if same_file:
+            return fd
+        os.close(fd)  # its holder finished and removed it after we opened it: take the new one
+    raise OutputError(f"--output_dir={output_dir}: cannot take {lock}")
 
 
 def _lock_holder(lock: str) -> Optional[tuple[int, str]]:
@@ -267,11 +281,17 @@ def raise_disk_full(error: BaseException, path: str) -> None:
                           "there is kept)") from None
 
 
-def _fsync_tree(folder: str) -> None:
-    """Flushes every file of `folder` to disk before it is renamed into place."""
-    for root, _, files in os.walk(folder):
+def _settle_tree(folder: str) -> None:
+    """Flushes every file of `folder` to disk before it is renamed into place, and gives files
+    and folders the modes open() and mkdir() would (some writers, safetensors among them,
+    create their files 0600)."""
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            os.chmod(os.path.join(root, name), DIR_MODE)
         for name in files:
-            with open(os.path.join(root, name), "rb") as f:
+            path = os.path.join(root, name)
+            os.chmod(path, FILE_MODE)
+            with open(path, "rb") as f:
                 os.fsync(f.fileno())
 
 

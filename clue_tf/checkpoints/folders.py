@@ -112,6 +112,20 @@ def _model_root(folder: str) -> str:
                           "model.safetensors, pytorch_model.bin, tf_model.h5, *.index, *.bin, a keras-hub preset)")
 
 
+def missing_weights_message(root: str) -> str:
+    """What a model folder without usable weights lacks, named by the files that are there."""
+    data_files = sorted(glob.glob(os.path.join(root, "*.data-*-of-*")))
+    if data_files:
+        prefix = os.path.basename(data_files[0]).split(".data-")[0]
+        return f"{root}: {prefix}.index is missing (the checkpoint's data files are there without it)"
+    preset_weights = sorted(glob.glob(os.path.join(root, "*.weights.h5")))
+    if preset_weights:
+        return (f"{root}: a keras-hub preset ({os.path.basename(preset_weights[0])}) without metadata.json; "
+                "copy the whole preset folder")
+    return (f"{root}: no model weights (looked for model.safetensors, pytorch_model.bin, tf_model.h5, "
+            "*.ckpt.index, *.bin, a keras-hub preset)")
+
+
 def _one_match(root: str, patterns, what: str) -> Optional[str]:
     for pattern in patterns:
         matches = sorted(glob.glob(os.path.join(root, pattern)))
@@ -125,11 +139,13 @@ def _one_match(root: str, patterns, what: str) -> Optional[str]:
 
 
 def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, vocab_file: Optional[str] = None,
-           weights: Optional[str] = None, family: Optional[str] = None, need_weights: bool = True) -> ModelFiles:
+           weights: Optional[str] = None, family: Optional[str] = None, need_weights: bool = True,
+           need_vocab: bool = False) -> ModelFiles:
     """Finds a model's config, vocab and weights; explicit paths win over what `path` holds.
 
     `path` is a model folder in any supported format (or an unzipped release folder
     around one). The family comes from the config (checked against `family` if given).
+    `need_vocab`: a folder without a vocab file is an error naming it (tokenizing commands).
     """
     root = None
     if path:
@@ -152,6 +168,8 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
     elif root:
         weights, kind = _find_weights(root)
     if need_weights and not weights:
+        if root:
+            raise CheckpointError(missing_weights_message(root))
         raise CheckpointError("give --bundle_dir or --init_checkpoint (no model weights)")
     if config_file is None and root:
         if kind == "keras_hub":
@@ -166,6 +184,9 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
     if vocab_file is None and root:
         vocab_file = (os.path.join(root, KERAS_HUB_VOCAB) if kind == "keras_hub"
                       else _one_match(root, [VOCAB_NAME, "vocab*.txt"], "vocab"))
+    if need_vocab and vocab_file is None:
+        raise VocabError(f"{root or path or weights}: no vocab.txt (nor a keras-hub vocabulary) in the folder; "
+                         "give --vocab_file")
     values = read_json_config(config_file)
     found, dialect = family_of_config(values, config_file)
     if family and found is not get_family(family):
@@ -310,7 +331,8 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
             if dialect not in (family.tf1_dialect_for(config), *family.config_dialects) or dialect == "mesh":
                 raise ClueTfError(f"{family.name} models cannot be written as {output_format}; "
                                   f"use --output_format=hf")
-            rows = family.rows(config, dialect)
+            config_values = family.config_dict(config, "google" if output_format == "bundle" else dialect)
+            rows = family.rows(config, dialect)  # the config first: a family refuses a format by its config
             state = dump_rows(model, rows, skip_paths)
             _check_complete(model, rows, skip_paths, output_format)
             heads = family.heads_in(state, config, dialect)
@@ -322,8 +344,7 @@ def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str]
                 hf.write_safetensors(state, os.path.join(tmp, weights_name))
             else:
                 hf.write_pytorch_bin(state, os.path.join(tmp, weights_name))
-            write_json_config(family.config_dict(config, "google" if output_format == "bundle" else dialect),
-                              os.path.join(tmp, config_name))
+            write_json_config(config_values, os.path.join(tmp, config_name))
         if output_format != "keras_hub" and vocab_file:
             shutil.copyfile(vocab_file, os.path.join(tmp, VOCAB_NAME))
     return heads

@@ -56,7 +56,8 @@ def require_at_least(fv: flags.FlagValues, **lowest: int) -> None:
             raise ClueTfError(f"--{name}={fv[name].value}: must be at least {low}")
 
 
-def locate_model(fv: flags.FlagValues, need_weights: bool = True, family: Optional[str] = None):
+def locate_model(fv: flags.FlagValues, need_weights: bool = True, family: Optional[str] = None,
+                 need_vocab: bool = False):
     """The model files the model flags name (checkpoints.folders.locate)."""
     from clue_tf.checkpoints.folders import locate
 
@@ -64,7 +65,8 @@ def locate_model(fv: flags.FlagValues, need_weights: bool = True, family: Option
         return fv[name].value if name in fv else None
 
     return locate(value("bundle_dir"), config_file=value("bert_config_file"), vocab_file=value("vocab_file"),
-                  weights=value("init_checkpoint"), family=family, need_weights=need_weights)
+                  weights=value("init_checkpoint"), family=family, need_weights=need_weights,
+                  need_vocab=need_vocab)
 
 
 def define_tpu_flags(fv: flags.FlagValues) -> None:

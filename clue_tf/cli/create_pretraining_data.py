@@ -111,7 +111,8 @@ def main(fv: flags.FlagValues, beam_args: Sequence[str] = ()) -> int:
     from clue_tf.errors import ClueTfError
     from clue_tf.io_utils import check_file_target, expand_file_patterns
 
-    require_at_least(fv, max_seq_length=4, dupe_factor=1, max_predictions_per_seq=1, max_target_length=2)
+    require_at_least(fv, max_seq_length=4, dupe_factor=1, max_predictions_per_seq=1, max_target_length=2,
+                     num_shards=0)
     if beam_args and not fv.runner:
         raise ClueTfError(f"unknown flag {beam_args[0]!r} (flags for Beam need --runner)")
     if fv.runner or not fv.google_exact:

@@ -40,7 +40,7 @@ def main(fv: flags.FlagValues) -> int:
     except ValueError:
         raise ClueTfError(f"--layers={fv.layers}: give comma-separated layer indexes, e.g. -1,-2") from None
     check_file_target(fv.output_file)
-    loaded = load(locate_model(fv), allow_unused=fv.allow_unused_weights)
+    loaded = load(locate_model(fv, need_vocab=True), allow_unused=fv.allow_unused_weights)
     depth = getattr(loaded.config, "num_hidden_layers", len(layers))
     if not fv["layers"].present and depth < len(layers):
         layers = layers[:depth]

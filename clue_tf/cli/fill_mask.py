@@ -23,7 +23,7 @@ def main(fv: flags.FlagValues) -> int:
     from clue_tf.cli.common_flags import locate_model
     from clue_tf.inference.fill_mask import fill_mask
 
-    loaded = load(locate_model(fv), heads=("masked_lm",), require=("masked_lm",),
+    loaded = load(locate_model(fv, need_vocab=True), heads=("masked_lm",), require=("masked_lm",),
                   allow_unused=fv.allow_unused_weights, purpose="fill masks")
     results = fill_mask(loaded, fv.text, top_k=fv.top_k, do_lower_case=fv.do_lower_case)
     if fv.json:

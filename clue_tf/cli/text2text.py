@@ -43,7 +43,7 @@ def main(fv: flags.FlagValues) -> int:
     if fv.output_file:
         check_file_target(fv.output_file)
     texts = [fv.text] if fv.text is not None else list(read_lines(fv.input_file))
-    loaded = load(locate(fv.model_dir, config_file=fv.config_file, vocab_file=fv.vocab_file))
+    loaded = load(locate(fv.model_dir, config_file=fv.config_file, vocab_file=fv.vocab_file, need_vocab=True))
     if not isinstance(loaded.config, Seq2SeqConfig):
         raise ClueTfError(f"{fv.model_dir}: a {loaded.family.name} model; text2text needs T5 or Pegasus")
     generator = Text2Text(loaded.model, loaded.config, loaded.vocab_file, do_lower_case=fv.do_lower_case,

@@ -8,6 +8,7 @@ lose nor duplicate), the counts through its text sink as `<output>.counts.json`.
 """
 
 import collections
+import contextlib
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ from clue_tf.data.document_seeds import file_keys
 from clue_tf.data.file_examples import COUNT_NAMES, FileExampleMaker, PretrainingDataSettings
 from clue_tf.data.record_counts import counts_path, counts_record
 from clue_tf.errors import ClueTfError, InputTextError
+from clue_tf.io_utils import raise_disk_full, read_lines
 
 logger = logging.getLogger(__name__)
 
@@ -155,34 +157,89 @@ def run_beam_pipeline(input_files: Sequence[str], output_prefix: str, settings: 
                       runner: str = "DirectRunner", num_shards: int = 0,
                       pipeline_args: Sequence[str] = ()) -> dict:
     """Runs the pipeline to the end; returns the counts. A failure removes Beam's temp
-    files and leaves earlier complete outputs as they were."""
+    files and leaves earlier complete outputs as they were. Refuses what the single-process
+    path refuses: inputs without text, a corpus that makes no instances."""
     beam = _beam()
     import tensorflow as tf
     from apache_beam.options.pipeline_options import PipelineOptions
 
     if not input_files:
         raise ClueTfError("no input files")
+    if num_shards < 0:
+        raise ClueTfError(f"--num_shards={num_shards}: must be at least 0 (0: the runner decides)")
     options = PipelineOptions([f"--runner={runner}", *pipeline_args])
     check_pipeline_args(options, pipeline_args)
+    pipeline = _new_pipeline(beam, options, runner)
+    check_some_text(input_files)
     for folder in _temp_folders(output_prefix):  # left by an earlier run of this prefix that was killed
         tf.io.gfile.rmtree(folder)
     earlier_shards = _shards_of_earlier_run(output_prefix)
     try:
-        pipeline = beam.Pipeline(options=options)
-        build_pipeline(pipeline, input_files, output_prefix, settings, num_shards)
-        result = pipeline.run()
-        result.wait_until_finish()
+        with _quiet_beam_logs():
+            build_pipeline(pipeline, input_files, output_prefix, settings, num_shards)
+            result = pipeline.run()
+            result.wait_until_finish()
     except BaseException as e:
         for folder in _temp_folders(output_prefix):
             tf.io.gfile.rmtree(folder)
         message = _our_error(e)
         if message:
             raise InputTextError(message) from None
+        raise_disk_full(e, f"{output_prefix}-*")
         raise
     counts = _read_counts(output_prefix)
+    if not counts["counts"].get("instances"):
+        _remove_written(output_prefix, counts["record_files"])
+        raise ClueTfError(f"{', '.join(input_files)}: no instances (documents too short for the objective)")
     _remove_stale_shards(output_prefix, earlier_shards, counts["record_files"])
     _log_counters(result)
     return counts["counts"]
+
+
+def _new_pipeline(beam, options, runner: str):
+    """A Pipeline on `runner`, or one line naming the runners Beam knows."""
+    try:
+        return beam.Pipeline(options=options)
+    except ValueError as e:
+        known = re.search(r"Valid values are (.+?) or the fully", str(e))
+        if "runner" not in str(e).lower():
+            raise
+        raise ClueTfError(f"--runner={runner}: not a Beam runner (known: "
+                          f"{known.group(1) if known else 'DirectRunner, DataflowRunner, FlinkRunner, SparkRunner'}, "
+                          "or a PipelineRunner class's full name)") from None
+
+
+def check_some_text(input_files: Sequence[str]) -> None:
+    """Inputs whose every line is empty are refused before a worker starts (as the single
+    process does); reads only up to the first line with text."""
+    for path in input_files:
+        if any(line.strip() for line in read_lines(path, errors="replace")):
+            return
+    raise ClueTfError(f"{', '.join(input_files)}: no text (every line is empty)")
+
+
+@contextlib.contextmanager
+def _quiet_beam_logs():
+    """Where Beam's logs are quiet (the console's default), its workers' error records, full
+    tracebacks, stay out of the output too: the one-line error that follows says it."""
+    beam_logger = logging.getLogger("apache_beam")
+    level = beam_logger.level
+    if not beam_logger.isEnabledFor(logging.WARNING):
+        beam_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        beam_logger.setLevel(level)
+
+
+def _remove_written(output_prefix: str, record_files: Sequence[str]) -> None:
+    """Removes the shards and counts file of a run that is refused after it wrote them."""
+    import tensorflow as tf
+
+    folder = os.path.dirname(output_prefix)
+    for path in [os.path.join(folder, name) for name in record_files] + [counts_path(output_prefix)]:
+        if tf.io.gfile.exists(path):
+            tf.io.gfile.remove(path)
 
 
 def _log_counters(result) -> None:
@@ -224,7 +281,10 @@ def _our_error(error: BaseException) -> Optional[str]:
     """The message of a clue-tf error raised inside a worker, which Beam re-raises wrapped."""
     text = f"{error}"
     found = re.search(r"clue_tf\.errors\.\w+: (.+)", text) or re.search(r"\b(?:InputTextError|ClueTfError): (.+)", text)
-    return found.group(1).strip().rstrip("'\"").replace("\\n", "") if found else None
+    if not found:
+        return None
+    message = found.group(1).strip().rstrip("'\"").replace("\\n", "")
+    return re.sub(r"\s*\[while running '[^\]]*'\]$", "", message)  # Beam's step name
 
 
 def _read_counts(output_prefix: str) -> dict:

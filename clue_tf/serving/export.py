@@ -48,7 +48,9 @@ class ExportSettings:
     allow_unused_weights: bool = False
 
 
-def check_settings(s: ExportSettings) -> None:
+def check_settings(s: ExportSettings, folder_flag: str = "export_dir") -> None:
+    """Settings that would fail the export, named by their flag (`folder_flag`: the flag that
+    gave the export folder, --export_saved_model in run_classifier)."""
     if s.precision not in PRECISIONS:
         raise ClueTfError(f"--precision={s.precision}: one of {', '.join(PRECISIONS)}")
     if s.max_seq_length < 3:
@@ -56,9 +58,9 @@ def check_settings(s: ExportSettings) -> None:
     if s.top_k < 1:
         raise ClueTfError(f"--top_k={s.top_k}: must be at least 1")
     if os.path.isfile(s.export_dir):
-        raise ClueTfError(f"--export_dir={s.export_dir}: is a file")
+        raise ClueTfError(f"--{folder_flag}={s.export_dir}: is a file")
     if os.path.isdir(s.export_dir) and os.listdir(s.export_dir) and not is_saved_model(s.export_dir):
-        raise ClueTfError(f"--export_dir={s.export_dir}: holds files that are not a SavedModel; "
+        raise ClueTfError(f"--{folder_flag}={s.export_dir}: holds files that are not a SavedModel; "
                           "give a new or empty folder (it is replaced as a whole)")
 
 
@@ -83,11 +85,9 @@ def export_saved_model(s: ExportSettings) -> dict:
     check_settings(s)
     task = get_task(s.task_name) if s.task_name else None
     files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
-                           weights=s.init_checkpoint)
+                           weights=s.init_checkpoint, need_vocab=True)
     if "classifier" not in files.family.heads:
         raise ClueTfError(f"{files.family.name} models are not exported for serving (encoder families only)")
-    if not files.vocab_file:
-        raise ClueTfError(f"{files.folder or files.weights}: no vocab.txt; give --vocab_file")
     loaded = folders.load(files, heads="present", num_labels=len(task.labels) if task else None,
                           allow_unused=s.allow_unused_weights, dtype=s.precision)
     return export_loaded(loaded, s, task)

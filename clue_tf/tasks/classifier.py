@@ -228,7 +228,7 @@ class ClassifierRun:
         self.strategy = make_strategy(s.strategy)
         check_float16_replicas(s.mixed_precision, self.strategy)
         files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
-                               weights=s.init_checkpoint)
+                               weights=s.init_checkpoint, need_vocab=True)
         with self.strategy.scope():
             self.bundle = folders.load(files, heads=("classifier",), num_labels=len(self.task.labels),
                                        allow_unused=s.allow_unused_weights)
@@ -402,7 +402,8 @@ def run_classifier(s: ClassifierSettings) -> dict:
     if s.export_saved_model:  # a bad export folder is reported before training, not after
         from clue_tf.serving.export import ExportSettings, check_settings
 
-        check_settings(ExportSettings(export_dir=s.export_saved_model, max_seq_length=s.max_seq_length))
+        check_settings(ExportSettings(export_dir=s.export_saved_model, max_seq_length=s.max_seq_length),
+                       folder_flag="export_saved_model")
     with output_lock(s.output_dir, "run_classifier"):
         run = ClassifierRun(s)
         results = {}

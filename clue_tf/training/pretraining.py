@@ -111,6 +111,7 @@ class Pretrainer:
         # the checkpoint decides table sizes its config may misstate
         self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
         self.objective = self.family.objective(s, self.config, self.vocab)
+        check_positions(self.family.max_positions(self.config), self.objective.record_lengths(), s.bert_config_file)
         check_record_files(record_files(s.input_file), self.objective.record_lengths())
         self.record_instances = instances_in(record_files(s.input_file))
         if self.vocab is not None and len(self.vocab) != self.objective.vocab_size:
@@ -314,6 +315,15 @@ def check_numbers(s: PretrainingSettings) -> None:
         raise ClueTfError(f"--num_warmup_steps={s.num_warmup_steps}: must be at least 0")
     if os.path.isfile(s.output_dir):
         raise ClueTfError(f"--output_dir={s.output_dir}: is a file")
+
+
+def check_positions(limit: Optional[int], lengths: dict, config_file: str) -> None:
+    """Sequence-length flags above the model's position table are one error before any work."""
+    for feature in ("input_ids", "target_ids"):
+        flag, value = lengths.get(feature, (None, 0))
+        if limit is not None and value > limit:
+            raise ClueTfError(f"--{flag}={value}: above the model's {limit} positions "
+                              f"(max_position_embeddings in {config_file})")
 
 
 def require_action(do_train: bool, do_eval: bool) -> None:

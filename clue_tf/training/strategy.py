@@ -39,9 +39,14 @@ def make_strategy(
 
 
 def tpu_cluster_resolver(tpu_name, tpu_zone, gcp_project):
-    """Google's --tpu_name/--tpu_zone/--gcp_project as a TPUClusterResolver."""
-    return tf.distribute.cluster_resolver.TPUClusterResolver(
-        tpu=tpu_name, zone=tpu_zone, project=gcp_project)
+    """Google's --tpu_name/--tpu_zone/--gcp_project as a TPUClusterResolver (without a name,
+    TensorFlow looks in the environment: TPU_NAME, Colab, GKE)."""
+    try:
+        return tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu_name, zone=tpu_zone, project=gcp_project)
+    except (ValueError, RuntimeError) as e:
+        where = f"--tpu_name={tpu_name}" if tpu_name else "no --tpu_name"
+        raise ClueTfError(f"--strategy=tpu: {where} and no TPU found ({e}); give --tpu_name=NAME or "
+                          "grpc://ADDRESS:8470 (--tpu_name=local on a TPU VM)") from None
 
 
 def is_chief_process() -> bool:

@@ -140,3 +140,43 @@ def test_a_rerun_removes_only_the_shards_its_earlier_run_wrote_and_leftover_temp
     assert names == sorted(["rec-00000-of-00002", "rec-00001-of-00002", "rec.counts.json", *foreign, other.name])
     assert json.loads((out / "rec.counts.json").read_text())["record_files"] == ["rec-00000-of-00002",
                                                                               "rec-00001-of-00002"]
+
+
+def test_a_worker_failure_prints_only_the_one_line_error(tmp_path):
+    """Beam's workers log the failure (two records with full tracebacks) before the driver
+    re-raises it; the console shows only our one line. A real process, for the real stderr."""
+    import subprocess
+    import sys
+
+    (tmp_path / "one_sentence.txt").write_text("今天天气很好\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "clue_tf.create_pretraining_data", f"--input_file={tmp_path / 'one_sentence.txt'}",
+         f"--output_file={tmp_path}/out/rec", f"--vocab_file={SAMPLE / 'vocab.txt'}", *TWO_PROCESSES],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"clue-tf create_pretraining_data: error: {tmp_path / 'one_sentence.txt'}: next-sentence pairs need at "
+        "least two sentences in a file; add text or use --nsp=false"], done.stderr
+
+
+def test_a_full_disk_names_the_shards_and_keeps_the_earlier_set(tmp_path, monkeypatch, capsys):
+    from apache_beam.io import tfrecordio
+
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = {"rec-00000-of-00001": b"an earlier complete set", "rec.counts.json": b"{}"}
+    for name, data in earlier.items():
+        (out / name).write_bytes(data)
+
+    def full(cls, file_handle, value):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tfrecordio._TFRecordUtil, "write_record", classmethod(full))
+    code = run_command("create_pretraining_data", [
+        f"--input_file={SAMPLE / 'sample_zh.txt'}", f"--output_file={out}/rec", f"--vocab_file={SAMPLE / 'vocab.txt'}",
+        "--dupe_factor=1", *ONE_WORKER])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines() == [f"clue-tf create_pretraining_data: error: {out}/rec-*: cannot write, the disk is "
+                                "full (an earlier rec-* there is kept)"], err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier  # no new shards, no temp folder

@@ -47,12 +47,26 @@ def inputs(tmp_path_factory):
         (data / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     (root / "text.txt").write_text("今天天气很好\n我想去北京\n", encoding="utf-8")
     (root / "latin1.txt").write_bytes("第一行\n".encode() + "caf\u00e9\n".encode("latin-1"))
+    (root / "empty.txt").write_text("\n\n", encoding="utf-8")
+    (root / "one_sentence.txt").write_text("今天天气很好\n", encoding="utf-8")
+    (root / "one_word.txt").write_text("好\n", encoding="utf-8")
     return root
 
 
 def live_pid():
-    """A process that outlives the case, to hold a lock as a running clue-tf would."""
+    """A child process; killed and reaped, its PID is one a dead run could have left in a lock."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    return proc
+
+
+def lock_holder(out: Path, command: str) -> subprocess.Popen:
+    """A process holding OUTPUT_DIR's lock as a running clue-tf does (flock, PID and command)."""
+    code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, f'{os.getpid()} {sys.argv[2]}\\n'.encode()); "
+            "print('held', flush=True); time.sleep(120)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(out / ".clue-tf.lock"), command],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
     return proc
 
 
@@ -88,6 +102,40 @@ def edited_bundle(inputs, tmp_path, **config_changes):
     config.update(config_changes)
     (bundle / "bert_config.json").write_text(json.dumps(config))
     return bundle
+
+
+def copied_bundle(inputs, tmp_path, without: str):
+    """The bundle without the files matching `without`."""
+    bundle = tmp_path / f"without-{without.strip('*')}"
+    bundle.mkdir()
+    for item in (inputs / "bundle").iterdir():
+        if not item.match(without):
+            (bundle / item.name).write_bytes(item.read_bytes())
+    return bundle
+
+
+def converted(inputs, tmp_path, output_format: str, remove: str = None, bundle: Path = None):
+    """The bundle (or `bundle`) converted by `clue-tf convert`, less the file `remove`."""
+    folder = tmp_path / f"converted-{output_format}"
+    assert run_command("convert", [f"--bundle_dir={bundle or inputs / 'bundle'}", f"--output_dir={folder}",
+                                   f"--output_format={output_format}"]) == 0
+    if remove:
+        (folder / remove).unlink()
+    return folder
+
+
+def short_positions_config(tmp_path, positions: int = 32) -> Path:
+    config = json.loads((SAMPLE / "bert_config.json").read_text())
+    path = tmp_path / "short_positions.json"
+    path.write_text(json.dumps(dict(config, max_position_embeddings=positions)))
+    return path
+
+
+def brightmart_albert(tmp_path) -> Path:
+    from tests.models.albert_models import BRIGHTMART_CONFIG, brightmart_checkpoint
+
+    brightmart_checkpoint(tmp_path / "brightmart", BRIGHTMART_CONFIG)
+    return tmp_path / "brightmart"
 
 
 def mixed_checkpoint(inputs, tmp_path):
@@ -153,6 +201,43 @@ CASES = [
     ("convert/into-a-folder-of-other-files", lambda i, o, t: ("convert", [f"--bundle_dir={i / 'bundle'}",
                                                                           f"--output_dir={o}"]), 1,
      "holds files that are not a model's"),
+    # the second campaign
+    ("features/hf-folder-without-vocab", lambda i, o, t: features(i, o, bundle=converted(i, t, "hf", "vocab.txt")),
+     1, "no vocab.txt (nor a keras-hub vocabulary) in the folder; give --vocab_file"),
+    ("pretraining/seq-length-above-positions", lambda i, o, t: pretraining(
+        i, o, f"--bert_config_file={short_positions_config(t)}"), 1,
+     "--max_seq_length=64: above the model's 32 positions (max_position_embeddings in"),
+    ("pretraining/tpu-without-a-name", lambda i, o, t: pretraining(i, o, "--strategy=tpu"), 1,
+     "--strategy=tpu: no --tpu_name and no TPU found"),
+    ("records/unknown-beam-runner", lambda i, o, t: records(i, o, "--runner=NoSuchRunner"), 1,
+     "--runner=NoSuchRunner: not a Beam runner (known: DataflowRunner"),
+    ("records/empty-input-fast", lambda i, o, t: records(i, o, f"--input_file={i / 'empty.txt'}"), 1,
+     "empty.txt: no text (every line is empty)"),
+    ("records/empty-input-beam", lambda i, o, t: records(i, o, f"--input_file={i / 'empty.txt'}",
+                                                         "--runner=DirectRunner"), 1,
+     "empty.txt: no text (every line is empty)"),
+    ("records/no-instances-fast", lambda i, o, t: records(i, o, f"--input_file={i / 'one_word.txt'}",
+                                                          "--model_family=pegasus"), 1,
+     "one_word.txt: no instances (documents too short for the objective)"),
+    ("records/no-instances-beam", lambda i, o, t: records(i, o, f"--input_file={i / 'one_word.txt'}",
+                                                          "--model_family=pegasus", "--runner=DirectRunner"), 1,
+     "one_word.txt: no instances (documents too short for the objective)"),
+    ("records/negative-shards", lambda i, o, t: records(i, o, "--runner=DirectRunner", "--num_shards=-1"), 1,
+     "--num_shards=-1: must be at least 0"),
+    ("features/bundle-without-index", lambda i, o, t: features(i, o, bundle=copied_bundle(i, t, "*.index")), 1,
+     "bert_model.ckpt.index is missing (the checkpoint's data files are there without it)"),
+    ("features/preset-without-metadata", lambda i, o, t: features(
+        i, o, bundle=converted(i, t, "keras_hub", "metadata.json")), 1, "without metadata.json"),
+    ("convert/brightmart-albert-to-keras-hub", lambda i, o, t: ("convert", [
+        f"--bundle_dir={brightmart_albert(t)}", f"--output_dir={o / 'preset'}", "--output_format=keras_hub"]), 1,
+     "use --output_format=bundle (it has no HF form either)"),
+    ("convert/brightmart-albert-to-hf", lambda i, o, t: ("convert", [
+        f"--bundle_dir={brightmart_albert(t)}", f"--output_dir={o / 'hf'}", "--output_format=hf"]), 1,
+     "this ALBERT has no HF form: HF's AlbertModel has Google's layout with E != H only, and this model has "
+     "brightmart's layout"),
+    ("classifier/export-into-a-folder-of-other-files", lambda i, o, t: classifier(
+        i, o, "--do_train", f"--export_saved_model={o}"), 1,
+     f"--export_saved_model="),
 ]
 
 
@@ -198,9 +283,8 @@ def test_fault_is_one_line_and_earlier_outputs_stay(case, inputs, tmp_path, caps
 @pytest.mark.parametrize("command", ["run_pretraining", "run_classifier"])
 def test_a_second_run_into_a_busy_output_dir_is_refused_naming_the_first(command, inputs, tmp_path, capsys):
     out = earlier_outputs(tmp_path)
-    holder = live_pid()
+    holder = lock_holder(out, command)
     try:
-        (out / ".clue-tf.lock").write_text(f"{holder.pid} {command}\n")
         before = snapshot(out)
         args = pretraining(inputs, out)[1] if command == "run_pretraining" else classifier(inputs, out, "--do_train")[1]
         assert run_command(command, args) == 1
@@ -211,14 +295,20 @@ def test_a_second_run_into_a_busy_output_dir_is_refused_naming_the_first(command
         holder.wait()
 
 
-def test_a_dead_runs_lock_and_partial_checkpoint_are_cleared(inputs, tmp_path):
+@pytest.mark.parametrize("pid_now", ["dead", "reused"])
+def test_a_dead_runs_lock_and_partial_checkpoint_are_cleared(inputs, tmp_path, pid_now):
+    """A killed run's lock is taken over, also when its PID now belongs to a live process."""
     out = tmp_path / "out"
     (out / "checkpoints" / "ckpt-1_temp").mkdir(parents=True)
     (out / "checkpoints" / "ckpt-1_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"half")
-    dead = live_pid()
-    dead.kill()
-    dead.wait()
-    (out / ".clue-tf.lock").write_text(f"{dead.pid} run_pretraining\n")
+    if pid_now == "dead":
+        dead = live_pid()
+        dead.kill()
+        dead.wait()
+        pid = dead.pid
+    else:
+        pid = os.getpid()  # alive, and not a run holding the lock
+    (out / ".clue-tf.lock").write_text(f"{pid} run_pretraining\n")
     assert run_command(*pretraining(inputs, out)) == 0
     assert not (out / ".clue-tf.lock").exists()
     assert not (out / "checkpoints" / "ckpt-1_temp").exists()
@@ -376,6 +466,21 @@ def test_training_killed_while_saving_the_best_weights_leaves_no_partial_file(in
     assert {name: after.get(name) for name in before} == before
     assert [str(name) for name in set(after) - set(before) if name.parts[0] != "logs"] == []  # logs: TensorBoard's
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("output_format", ["bundle", "hf", "uer", "keras_hub"])
+def test_converted_files_get_the_modes_of_plain_files(inputs, tmp_path, output_format):
+    """Writers that create files 0600 (safetensors) must not make a model folder unreadable to
+    the group and others under umask 022."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert run_command("convert", [f"--bundle_dir={inputs / 'bundle'}", f"--output_dir={tmp_path / 'out'}",
+                                   f"--output_format={output_format}"]) == 0
+    written = [p for p in (tmp_path / "out").rglob("*")]
+    assert written
+    for path in written:
+        expected = (0o777 if path.is_dir() else 0o666) & ~umask
+        assert path.stat().st_mode & 0o777 == expected, f"{path.relative_to(tmp_path)}: {oct(path.stat().st_mode)}"
 
 
 def test_default_layers_fit_a_model_with_fewer_than_four(inputs, tmp_path, capsys):

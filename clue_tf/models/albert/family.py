@@ -64,8 +64,10 @@ class AlbertFamily(Family):
 
     def config_dict(self, config: AlbertConfig, dialect: str) -> dict:
         if dialect == "hf" and (config.layout != "google" or config.embedding_size == config.hidden_size):
-            raise ConfigError("HF's AlbertModel has Google's layout with E != H only: a brightmart-layout "
-                              "(or E == H) ALBERT has no HF form; write it as a bundle")
+            what = "brightmart's layout (projection before the LayerNorm)" if config.layout != "google" else "E == H"
+            raise ConfigError(f"this ALBERT has no HF form: HF's AlbertModel has Google's layout with E != H "
+                              f"only, and this model has {what}; use --output_format=bundle (the TF1 layout "
+                              "its release uses, which bert4keras and brightmart's code read too)")
         return config.to_dict(dialect)
 
     def fit_config(self, config: AlbertConfig, shapes: dict, dialect: str, source: str) -> AlbertConfig:
@@ -157,8 +159,10 @@ class AlbertFamily(Family):
         if config.ln_type != "postln":
             problems.append("pre-LN")
         if problems:
+            has_hf_form = config.layout == "google" and config.embedding_size != config.hidden_size
             raise ClueTfError("no keras-hub AlbertBackbone for this model: " + "; ".join(problems)
-                              + "; use --output_format=bundle or hf")
+                              + ("; use --output_format=bundle or hf" if has_hf_form else
+                                 "; use --output_format=bundle (it has no HF form either)"))
         state = dump_rows(model, self.rows(config, "keras_hub"), skip_paths)
         backbone = keras_hub.models.AlbertBackbone(
             vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,

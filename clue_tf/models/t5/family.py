@@ -28,6 +28,9 @@ class T5Family(Seq2SeqFamily):
 
         return use_bit_mask_dropout(t5_seq2seq_lm(config, dtype))
 
+    def max_positions(self, config: Seq2SeqConfig) -> Optional[int]:
+        return None  # relative position buckets: any length
+
     def rows(self, config: Seq2SeqConfig, dialect: str) -> list:
         return t5_names.t5_rows(config.num_layers, dialect)
 
