@@ -130,6 +130,17 @@ def atomic_directory(path: str) -> Iterator[str]:
         raise
 
 
+def check_own_folder(path: str, flag: str = "output_dir") -> None:
+    """The one rule for every command's output folder: a folder of its own, never the working
+    folder, a folder above it, or the home folder (their files are not the run's to mix with)."""
+    target = os.path.realpath(path)
+    here = os.path.realpath(os.getcwd())
+    home = os.path.realpath(os.path.expanduser("~"))
+    if target == here or here.startswith(target.rstrip(os.sep) + os.sep) or target == home:
+        raise OutputError(f"--{flag}={path}: is the working folder, a folder above it or the home folder; "
+                          f"give the run a folder of its own (e.g. --{flag}=out/run1)")
+
+
 def check_file_target(path: str) -> None:
     """An output file's path must not be a folder, and its folder must be creatable."""
     if os.path.isdir(path):
@@ -220,6 +231,7 @@ def output_lock(output_dir: str, command: str) -> Iterator[None]:
     so a dead run's lock is taken over even when its PID now belongs to another process; the
     PID and command in the file only feed the message. A folder this call created and the run
     left empty is removed again."""
+    check_own_folder(output_dir)
     created = not os.path.exists(output_dir)
     if os.path.isfile(output_dir):
         raise OutputError(f"--output_dir={output_dir}: is a file")

@@ -30,12 +30,14 @@ def convert_model(files: folders.ModelFiles, output_dir: str, output_format: str
     """Writes the model `files` describe to `output_dir` in `output_format`; returns the
     loaded model and the heads written."""
     _check_output_dir(output_dir, files.folder)
+    folders.check_replaceable(output_dir)  # before the model loads, not after
     loaded = folders.load(files, heads="present", allow_unused=allow_unused)
     return loaded, folders.write_loaded(output_dir, loaded, output_format, **options)
 
 
 def keras_to_format(model_path: str, vocab_file: str, output_dir: str, output_format: str = "bundle") -> None:
     """Writes a `.keras` file holding one of our models in `output_format`."""
+    folders.check_replaceable(output_dir)
     model = keras.saving.load_model(model_path)
     for family in all_families():
         config = family.config_from_model(model)
@@ -51,6 +53,7 @@ def model_from_registry(name: str, vocab_file: str, output_dir: str, seed: int =
     """A randomly initialised model of a registry architecture in its family's native
     format (BERT: a bundle with MLM and NSP heads; T5 / Pegasus: an HF folder)."""
     entry = registry_entry(name)
+    folders.check_replaceable(output_dir)
     family, config = entry.family, entry.config
     _check_vocab(vocab_file, family.vocab_size(config))
     keras.utils.set_random_seed(seed)

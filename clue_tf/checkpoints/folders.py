@@ -22,7 +22,7 @@ from clue_tf.checkpoints import hf, tf1
 from clue_tf.checkpoints.rows import LoadReport, WeightSource, dump_rows, load_rows
 from clue_tf.errors import CheckpointError, ClueTfError, VocabError
 from clue_tf.families import Family, all_families, check_weights_family, family_of_config, get_family
-from clue_tf.io_utils import atomic_directory, read_json_config, write_json_config
+from clue_tf.io_utils import atomic_directory, check_own_folder, read_json_config, write_json_config
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
 logger = logging.getLogger(__name__)
@@ -361,6 +361,7 @@ MODEL_FOLDER_FILES = (
 def check_replaceable(out_dir: str) -> None:
     """Writing replaces `out_dir` as a whole, so it must be new, empty or a model folder:
     never delete what this project did not write (`--output_dir=.` in a working folder)."""
+    check_own_folder(out_dir)
     if os.path.isfile(out_dir):
         raise ClueTfError(f"--output_dir={out_dir}: is a file")
     if not os.path.isdir(out_dir):

@@ -8,8 +8,8 @@ from clue_tf.tokenization.full_tokenizer import FullTokenizer
 
 def fill_mask(loaded, text: str, top_k: int = 5, max_seq_length: int = 512, do_lower_case: bool = True) -> list:
     """For each [MASK] in `text`: the `top_k` candidates as dicts with `score`, `token`,
-    `token_str` and `sequence` (the text with that candidate filled in, tokens spaced as
-    HF's decode writes Chinese). `loaded` is a checkpoints.folders.LoadedModel with a
+    `token_str` and `sequence` (the text with that candidate filled in, as HF's fill-mask
+    pipeline writes it). `loaded` is a checkpoints.folders.LoadedModel with a
     masked-LM head; one whose head was not in its checkpoint is refused."""
     loaded.require_heads(("masked_lm",), "fill masks")
     model = loaded.model
@@ -27,24 +27,31 @@ def fill_mask(loaded, text: str, top_k: int = 5, max_seq_length: int = 512, do_l
     probabilities = np.exp(logits - logits.max(-1, keepdims=True))
     probabilities /= probabilities.sum(-1, keepdims=True)
     results = []
+    single = len(positions) == 1
     for slot, position in enumerate(positions):
         best = np.argsort(-probabilities[slot])[:top_k]
         candidates = []
         for token_id in best:
             token = tokenizer.vocab.lines[token_id]
-            filled = tokens[1:-1]
-            filled[position - 1] = token
+            filled = list(tokens)
+            filled[position] = token
             candidates.append({"score": float(probabilities[slot, token_id]), "token": int(token_id),
-                               "token_str": token, "sequence": _decode(filled)})
+                               "token_str": token, "sequence": _decode(filled, skip_special=single)})
         results.append(candidates)
     return results
 
 
-def _decode(tokens: list[str]) -> str:
-    """Tokens joined by spaces with `##` pieces glued on and special tokens dropped."""
+# BERT's special tokens, which HF's decode(skip_special_tokens=True) leaves out.
+SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]")
+
+
+def _decode(tokens: list[str], skip_special: bool) -> str:
+    """Tokens joined by spaces with `##` pieces glued on, as HF's fill-mask pipeline writes
+    `sequence`: special tokens left out for one [MASK], kept (the other masks, [CLS], [SEP])
+    for several."""
     words: list[str] = []
     for token in tokens:
-        if token in ("[CLS]", "[SEP]", "[PAD]"):
+        if skip_special and token in SPECIAL_TOKENS:
             continue
         if token.startswith("##") and words:
             words[-1] += token[2:]

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import atomic_directory
+from clue_tf.io_utils import atomic_directory, check_own_folder
 from clue_tf.serving.signatures import ServingFunctions, find_encoder
 from clue_tf.tasks.clue import get_task
 
@@ -57,6 +57,7 @@ def check_settings(s: ExportSettings, folder_flag: str = "export_dir") -> None:
         raise ClueTfError(f"--max_seq_length={s.max_seq_length}: must be at least 3 ([CLS] a [SEP])")
     if s.top_k < 1:
         raise ClueTfError(f"--top_k={s.top_k}: must be at least 1")
+    check_own_folder(s.export_dir, folder_flag)
     if os.path.isfile(s.export_dir):
         raise ClueTfError(f"--{folder_flag}={s.export_dir}: is a file")
     if os.path.isdir(s.export_dir) and os.listdir(s.export_dir) and not is_saved_model(s.export_dir):

@@ -67,19 +67,26 @@ def load_served_classifier(saved_model: str, task_name: Optional[str] = None) ->
 def predict_file(saved_model: str, input_file: str, output_dir: str, task_name: Optional[str] = None,
                  batch_size: int = 64, submission_zip: bool = False) -> list[str]:
     """Writes test_results*.tsv and the CLUE submission file for `input_file` (a test file
-    with ids); labels.json beside it gives TNEWS's descriptions. Returns the paths written."""
+    with ids); labels.json beside it gives TNEWS's descriptions. For a task's `test.json` the
+    task's other test files beside it are predicted too (TNEWS's test1.0.json), so the set is
+    run_classifier --do_predict's. Returns the paths written."""
     if batch_size < 1:
         raise ClueTfError(f"--batch_size={batch_size}: must be at least 1")
     if os.path.isfile(output_dir):
         raise ClueTfError(f"--output_dir={output_dir}: is a file")
     served = load_served_classifier(saved_model, task_name)
     task = served.task
-    examples = read_examples(task, input_file, labelled=False)
-    descriptions = label_descriptions(task, os.path.dirname(input_file)) if task.label_desc_field else {}
-    test_name = os.path.basename(input_file)
-    submission = task.test_files.get(test_name) or task.submission_file
+    folder, test_name = os.path.split(input_file)
+    inputs = {test_name if test_name in task.test_files else "test.json": input_file}
+    if test_name == "test.json":
+        inputs.update({name: os.path.join(folder, name) for name in task.test_files
+                       if name != test_name and os.path.exists(os.path.join(folder, name))})
+    examples = {name: read_examples(task, path, labelled=False) for name, path in inputs.items()}
+    descriptions = label_descriptions(task, folder) if task.label_desc_field else {}
     with output_lock(output_dir, "predict"):
-        files = prediction_files(task, examples, served.probabilities(examples, batch_size),
-                                 test_name if test_name in task.test_files else "test.json", submission,
-                                 descriptions)
+        files = {}
+        for name, rows in examples.items():
+            submission = task.test_files.get(name) or task.submission_file
+            files.update(prediction_files(task, rows, served.probabilities(rows, batch_size), name, submission,
+                                          descriptions))
         return write_prediction_set(output_dir, files, submission_zip)

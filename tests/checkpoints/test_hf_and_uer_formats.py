@@ -48,6 +48,24 @@ def test_fill_mask_command_matches_hf_pipeline_top_k(hf_folders, fmt, capsys):
     np.testing.assert_allclose([c["score"] for c in ours], [c["score"] for c in expected], atol=1e-5)
 
 
+@pytest.mark.parametrize("text", ["北京是[MASK]国的首[MASK]。", "中国的首都是[MASK]京☃"],
+                         ids=["two-masks", "one-mask-and-unknown"])
+def test_fill_mask_fields_equal_hf_pipelines(hf_folders, text, capsys):
+    """HF keeps [CLS], [SEP] and the other masks in `sequence` when a text has several masks,
+    and drops every special token ([UNK] too) when it has one."""
+    folders, _, _ = hf_folders
+    expected = hf_fill_mask(folders["safetensors"], text, top_k=3)
+    expected = expected if isinstance(expected[0], list) else [expected]
+    assert run_command("fill_mask", [f"--bundle_dir={folders['safetensors']}", f"--text={text}", "--top_k=3",
+                                     "--json"]) == 0
+    ours = json.loads(capsys.readouterr().out)
+    assert len(ours) == len(expected)
+    for mine, theirs in zip(ours, expected):
+        assert [{k: c[k] for k in ("token", "token_str", "sequence")} for c in mine] == \
+            [{k: c[k] for k in ("token", "token_str", "sequence")} for c in theirs]
+        np.testing.assert_allclose([c["score"] for c in mine], [c["score"] for c in theirs], atol=1e-5)
+
+
 def test_fill_mask_text_output_names_the_pipeline_fields(hf_folders, capsys):
     folders, _, _ = hf_folders
     assert run_command("fill_mask", [f"--bundle_dir={folders['safetensors']}", f"--text={TEXT}", "--top_k=2"]) == 0

@@ -29,6 +29,9 @@ from tests.tokenization.stress_texts import stress_texts
 
 SERVE = Path(__file__).with_name("serve_without_clue_tf.py")
 MAX_SEQ_LENGTH = 64
+# Checks one task is enough for (the other fixture instance is the same code path).
+ONLY_TNEWS = pytest.mark.parametrize("served", ["tnews"], indirect=True)
+ONLY_AFQMC = pytest.mark.parametrize("served", ["afqmc"], indirect=True)
 
 
 def classifier_bundle(path: Path, vocab: Path, num_labels: int, seed: int) -> Path:
@@ -46,7 +49,8 @@ def classifier_bundle(path: Path, vocab: Path, num_labels: int, seed: int) -> Pa
 
 
 def task_folder(tmp: Path, task_name: str) -> Path:
-    """The task's real dev file, also as test.json (with ids) so run_classifier predicts it."""
+    """The task's real dev file, also as test.json (with ids) so run_classifier predicts it;
+    for TNEWS also the first 300 lines as test1.0.json."""
     source = shared_path(f"data/clue/{task_name}_public")
     target = tmp / f"{task_name}_public"
     target.mkdir()
@@ -55,6 +59,9 @@ def task_folder(tmp: Path, task_name: str) -> Path:
     records = [dict(json.loads(line), id=i) for i, line in enumerate(lines)]
     (target / "test.json").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                                       encoding="utf-8")
+    if task_name == "tnews":  # TNEWS's second test file (CLUE 1.0), predicted beside test.json
+        (target / "test1.0.json").write_text("".join(json.dumps(dict(r, id=10000 + r["id"]), ensure_ascii=False)
+                                                     + "\n" for r in records[:300]), encoding="utf-8")
     if (source / "labels.json").exists():
         (target / "labels.json").write_text((source / "labels.json").read_text(encoding="utf-8"), encoding="utf-8")
     return target
@@ -128,11 +135,15 @@ def test_saved_model_without_clue_tf_gives_run_classifier_labels(served, tmp_pat
 def test_predict_command_writes_run_classifier_files(served, tmp_path):
     task, data, output, saved = served
     written = predict_file(str(saved), str(data / "test.json"), str(tmp_path), task.name, batch_size=100)
-    assert [Path(p).name for p in written] == [task.submission_file]
-    assert (tmp_path / task.submission_file).read_text(encoding="utf-8") == \
-        (output / task.submission_file).read_text(encoding="utf-8")
-    np.testing.assert_allclose(read_tsv(tmp_path / "test_results.tsv"), read_tsv(output / "test_results.tsv"),
-                               atol=1e-5)
+    expected = sorted(p.name for p in output.glob("*_predict.json"))
+    assert len(expected) == (2 if task.name == "tnews" else 1)  # TNEWS: tnews11 and tnews10
+    assert [Path(p).name for p in written] == expected
+    for name in expected:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (output / name).read_text(encoding="utf-8")
+    tsvs = sorted(p.name for p in output.glob("test_results*.tsv"))
+    assert sorted(p.name for p in tmp_path.glob("test_results*.tsv")) == tsvs
+    for name in tsvs:
+        np.testing.assert_allclose(read_tsv(tmp_path / name), read_tsv(output / name), atol=1e-5)
 
 
 def test_predict_refuses_another_task(served, tmp_path):
@@ -142,10 +153,9 @@ def test_predict_refuses_another_task(served, tmp_path):
         predict_file(str(saved), str(data / "test.json"), str(tmp_path), other)
 
 
+@ONLY_TNEWS
 def test_saved_model_tokenizer_matches_google_full_tokenizer(served, tmp_path, vocab):
     task, _, _, saved = served
-    if task.name != "tnews":
-        pytest.skip("one tokenizer check is enough (both exports hold the same vocab)")
     texts = []  # dev and test files (train files are covered in tests/tokenization, in-graph)
     for task_dir in sorted(shared_path("data/clue").iterdir()):
         texts.extend(t for name in ("dev.json", "test.json") if (task_dir / name).exists()
@@ -158,11 +168,10 @@ def test_saved_model_tokenizer_matches_google_full_tokenizer(served, tmp_path, v
     assert len(actual) == len(texts) and not differing, differing[:3]
 
 
+@ONLY_AFQMC
 def test_saved_model_packing_matches_google_convert_single_example(served, tmp_path, vocab):
     """[CLS] a [SEP] b [SEP] with Google's truncation, at a length that truncates often."""
     task, data, _, saved = served
-    if task.name != "afqmc":
-        pytest.skip("the pair task checks truncation")
     short = 24
     pair_model = tmp_path / "short"
     export_saved_model(ExportSettings(str(pair_model), bundle_dir=str(saved.parent / "bundle"), task_name="afqmc",
@@ -216,10 +225,9 @@ def test_saved_model_cli_lists_the_signatures(served):
     assert "inputs['text_b']" in shown.stdout.split("signature_def['serving_default']")[1] or task.name == "tnews"
 
 
+@ONLY_TNEWS
 def test_fill_mask_signature_matches_the_fill_mask_command(served, vocab):
     task, _, _, saved = served
-    if task.name != "tnews":
-        pytest.skip("one fill-mask check is enough")
     from clue_tf.checkpoints.folders import load_folder
     from clue_tf.inference.fill_mask import fill_mask
 
@@ -233,10 +241,9 @@ def test_fill_mask_signature_matches_the_fill_mask_command(served, vocab):
         np.testing.assert_allclose(out["scores"].numpy()[0, slot], [c["score"] for c in candidates], rtol=1e-4)
 
 
+@ONLY_TNEWS
 def test_bfloat16_export_stores_bfloat16_weights_and_keeps_most_labels(served, tmp_path):
     task, data, output, saved = served
-    if task.name != "tnews":
-        pytest.skip("one precision check is enough")
     bf16 = tmp_path / "bf16"
     export_saved_model(ExportSettings(str(bf16), bundle_dir=str(saved.parent / "bundle"), task_name=task.name,
                                       max_seq_length=MAX_SEQ_LENGTH, precision="bfloat16"))
@@ -251,11 +258,10 @@ def test_bfloat16_export_stores_bfloat16_weights_and_keeps_most_labels(served, t
     assert (half["label_id"].numpy() == fp32["label_id"].numpy()).mean() > 0.9
 
 
+@ONLY_AFQMC
 def test_precision_report_agrees_with_run_classifier_eval(served, tmp_path):
     """The float32 dev accuracy the bfloat16 export prints is run_classifier --do_eval's."""
     task, data, _, saved = served
-    if task.name != "afqmc":
-        pytest.skip("one report check is enough")
     bundle = saved.parent / "bundle"
     results = run_classifier(ClassifierSettings(task_name=task.name, data_dir=str(data), output_dir=str(tmp_path / "eval"),
                                                 bundle_dir=str(bundle), do_eval=True, max_seq_length=MAX_SEQ_LENGTH,
@@ -311,12 +317,11 @@ def test_run_classifier_exports_what_it_trained(tmp_path, vocab):
     assert (tmp_path / "again" / name).read_text(encoding="utf-8") == (output / name).read_text(encoding="utf-8")
 
 
+@ONLY_AFQMC
 def test_commands_export_and_predict_as_the_library_does(served, tmp_path, capsys):
     from clue_tf.cli import run_command
 
     task, data, output, saved = served
-    if task.name != "afqmc":
-        pytest.skip("one command check is enough")
     bundle = saved.parent / "bundle"
     assert run_command("export_saved_model", [f"--bundle_dir={bundle}", f"--export_dir={tmp_path / 'm'}",
                                               f"--data_dir={data}"]) == 1
