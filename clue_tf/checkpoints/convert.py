@@ -51,13 +51,14 @@ def keras_to_format(model_path: str, vocab_file: str, output_dir: str, output_fo
 
 def model_from_registry(name: str, vocab_file: str, output_dir: str, seed: int = 12345):
     """A randomly initialised model of a registry architecture in its family's native
-    format (BERT: a bundle with MLM and NSP heads; T5 / Pegasus: an HF folder)."""
+    format (BERT: a bundle; T5 / Pegasus: an HF folder), with the heads its release carries:
+    a CLUE release has none, so commands refuse it where they would refuse the real files."""
     entry = registry_entry(name)
     folders.check_replaceable(output_dir)
     family, config = entry.family, entry.config
     _check_vocab(vocab_file, family.vocab_size(config))
     keras.utils.set_random_seed(seed)
-    model = family.build(config, tuple(h for h in family.heads if h != "classifier"))
+    model = family.build(config, entry.heads)
     folders.write(output_dir, model, family, config, vocab_file, family.native_format)
     return config
 

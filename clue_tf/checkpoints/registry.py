@@ -22,6 +22,7 @@ class RegistryEntry:
     published: dict
     published_formats: list = field(default_factory=list)  # folders.FORMATS names
     load_with: str = ""
+    heads: tuple = ()  # the heads the published checkpoint carries (CLUE's: none)
 
     @property
     def num_parameters(self) -> int:
@@ -39,8 +40,18 @@ def load_registry() -> dict[str, RegistryEntry]:
             name=name, family=family, config=family.read_config(m["config"], dialect, name),
             description=m["description"], download=m["download"], layout=m["layout"],
             published=m["published"], published_formats=m.get("published_formats", []),
-            load_with=m.get("load_with", ""))
+            load_with=m.get("load_with", ""), heads=_published_heads(name, m, family))
     return entries
+
+
+def _published_heads(name: str, values: dict, family: Family) -> tuple:
+    """The entry's `heads`, each one its family knows; a missing list is an error, not a guess."""
+    if "heads" not in values:
+        raise ClueTfError(f"{REGISTRY_FILE}: {name} has no 'heads' (the heads its release carries)")
+    unknown = [h for h in values["heads"] if h not in family.heads]
+    if unknown:
+        raise ClueTfError(f"{REGISTRY_FILE}: {name} lists heads {unknown} that {family.name} models do not have")
+    return tuple(values["heads"])
 
 
 def registry_entry(name: str) -> RegistryEntry:

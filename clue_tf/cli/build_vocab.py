@@ -29,5 +29,9 @@ def main(fv: flags.FlagValues) -> int:
         fv.output_file, fv.input_file, fv.vocab_size, do_lower_case=fv.do_lower_case,
         reserved_tokens=fv.reserved_tokens, min_count=fv.min_count,
     )
-    print(f"wrote {size} tokens -> {fv.output_file}")
+    if size < fv.vocab_size:
+        print(f"wrote {size} tokens -> {fv.output_file} ({fv.vocab_size} asked: the corpus holds no more word "
+              f"pieces seen at least --min_count={fv.min_count} times; a larger corpus gives more)")
+    else:
+        print(f"wrote {size} tokens -> {fv.output_file}")
     return 0

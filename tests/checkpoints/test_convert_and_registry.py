@@ -77,14 +77,37 @@ def test_keras_hub_bert_backbone_from_our_preset_matches_google(tmp_path):
     assert list(tokenizer("tok3 tok4")) == [8, 9]
 
 
-def test_registry_init_writes_a_loadable_bundle_with_heads(tmp_path):
-    vocab = tmp_path / "vocab.txt"
+def vocab_of(tmp_path, size: int):
+    vocab = tmp_path / f"vocab{size}.txt"
     vocab.write_text("".join(t + "\n" for t in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-                             + [f"t{i}" for i in range(21128 - 5)]), encoding="utf-8")
+                             + [f"t{i}" for i in range(size - 5)]), encoding="utf-8")
+    return vocab
+
+
+def test_registry_init_writes_a_loadable_bundle_with_the_published_heads(tmp_path):
+    """UER's miniatures carry an MLM head (BertForMaskedLM) and no NSP head."""
     assert run_command("convert", ["--init_from_registry=uer/chinese_roberta_L-2_H-128",
-                                   f"--vocab_file={vocab}", f"--output_dir={tmp_path / 'b'}"]) == 0
+                                   f"--vocab_file={vocab_of(tmp_path, 21128)}", f"--output_dir={tmp_path / 'b'}"]) == 0
     loaded = load(locate(str(tmp_path / "b")), heads=("masked_lm", "next_sentence"))
-    assert loaded.report.left_initial == [] and loaded.config.num_hidden_layers == 2
+    assert loaded.report.initial_heads == {"next_sentence"} and loaded.config.num_hidden_layers == 2
+
+
+def test_a_random_clue_release_is_headless_like_the_real_one(tmp_path, capsys):
+    """CLUE's zips hold no cls/*: fill_mask refuses the random twin as it refuses the real files."""
+    assert run_command("convert", ["--init_from_registry=roberta-tiny-clue", f"--vocab_file={vocab_of(tmp_path, 8021)}",
+                                   f"--output_dir={tmp_path / 'b'}"]) == 0
+    capsys.readouterr()
+    assert run_command("fill_mask", [f"--bundle_dir={tmp_path / 'b'}", "--text=[MASK]"]) == 1
+    assert "has no masked_lm head, so it cannot fill masks" in capsys.readouterr().err
+
+
+def test_every_registry_entry_names_heads_its_family_has():
+    from clue_tf.checkpoints.registry import load_registry
+
+    entries = load_registry()
+    assert all(set(e.heads) <= set(e.family.heads) for e in entries.values())
+    assert entries["roberta-tiny-pair"].heads == () and entries["chinese_L-12_H-768_A-12"].heads == (
+        "masked_lm", "next_sentence")
 
 
 def test_registry_init_refuses_a_vocab_of_another_size(tmp_path, capsys):

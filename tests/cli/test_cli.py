@@ -130,11 +130,15 @@ def test_missing_vocab_is_a_one_line_error(tmp_path, capsys):
     assert err.count("\n") == 1 and "none.txt: cannot read vocab file" in err
 
 
-def test_build_vocab_learns_a_vocab_that_covers_its_corpus(tmp_path):
+def test_build_vocab_learns_a_vocab_that_covers_its_corpus(tmp_path, capsys):
     vocab = tmp_path / "vocab.txt"
     assert run_command("build_vocab", [f"--input_file={SAMPLE_TEXT}", f"--output_file={vocab}",
                                        "--vocab_size=2000"]) == 0
     lines = vocab.read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 2000  # the sample is small: the command says so instead of staying silent
+    assert capsys.readouterr().out.strip() == (
+        f"wrote {len(lines)} tokens -> {vocab} (2000 asked: the corpus holds no more word pieces seen at least "
+        "--min_count=1 times; a larger corpus gives more)")
     assert lines[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     from clue_tf.tokenization import FullTokenizer
 

@@ -468,6 +468,32 @@ def test_training_killed_while_saving_the_best_weights_leaves_no_partial_file(in
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.parametrize("command", ["run_classifier", "run_pretraining", "convert", "export_saved_model",
+                                     "run_classifier --export_saved_model"])
+def test_no_command_writes_into_the_working_folder(command, inputs, tmp_path, monkeypatch, capsys):
+    """The one rule for output folders: `.` (or a folder above it) is refused before any work."""
+    out = earlier_outputs(tmp_path)
+    monkeypatch.chdir(out)
+    flag = "export_saved_model" if "--export_saved_model" in command else \
+        "export_dir" if command == "export_saved_model" else "output_dir"
+    name, args = {
+        "run_classifier": classifier(inputs, Path("."), "--do_train"),
+        "run_pretraining": pretraining(inputs, Path(".")),
+        "convert": ("convert", [f"--bundle_dir={inputs / 'bundle'}", "--output_dir=."]),
+        "export_saved_model": ("export_saved_model", [f"--bundle_dir={inputs / 'bundle'}", "--export_dir=.."]),
+        "run_classifier --export_saved_model": classifier(inputs, tmp_path / "elsewhere", "--do_train",
+                                                          "--export_saved_model=."),
+    }[command]
+    before = snapshot(out)
+    capsys.readouterr()
+    assert run_command(name, args) == 1
+    err = capsys.readouterr().err
+    assert_one_error_line(err, name, "is the working folder, a folder above it or the home folder")
+    assert f"--{flag}=." in err
+    assert_nothing_left(out, before)
+    assert not (tmp_path / "elsewhere").exists()
+
+
 @pytest.mark.parametrize("output_format", ["bundle", "hf", "uer", "keras_hub"])
 def test_converted_files_get_the_modes_of_plain_files(inputs, tmp_path, output_format):
     """Writers that create files 0600 (safetensors) must not make a model folder unreadable to

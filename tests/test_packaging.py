@@ -1,0 +1,23 @@
+"""The wheel a user installs carries the license and the registry the package reads."""
+
+import subprocess
+import sys
+import zipfile
+
+from tests.helpers import PROJECT_ROOT
+
+
+def test_wheel_holds_the_license_and_the_registry(tmp_path):
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "--disable-pip-version-check", "-w", str(tmp_path), str(PROJECT_ROOT)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next(tmp_path.glob("clue_tf-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    licenses = [n for n in names if n.endswith("/LICENSE") and ".dist-info/" in n]
+    assert licenses, names
+    text = zipfile.ZipFile(wheel).read(licenses[0]).decode()
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "clue_tf/checkpoints/registry.json" in names
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-File: LICENSE" in metadata
