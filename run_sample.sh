@@ -23,7 +23,7 @@ clue-tf run_pretraining \
   --train_batch_size=16 --eval_batch_size=16 \
   --max_seq_length=128 --max_predictions_per_seq=20 \
   --num_train_steps=600 --num_warmup_steps=50 --learning_rate=2e-3 \
-  --save_checkpoints_steps=200 --iterations_per_loop=100
+  --save_checkpoints_steps=200 --iterations_per_loop=25
 
 accuracy=$(sed -n 's/^masked_lm_accuracy = //p' "$OUT/pretrain/eval_results.txt")
 echo "masked LM accuracy on the sample: $accuracy"

@@ -8,12 +8,12 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from clue_tf.errors import ClueTfError
 from clue_tf.io_utils import output_lock
+from clue_tf.progress import Progress
 from clue_tf.serving.export import is_saved_model, read_serving_info
 from clue_tf.tasks.classifier import prediction_files, write_prediction_set
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
@@ -29,8 +29,10 @@ class ServedClassifier:
     info: dict
 
     def probabilities(self, examples: list[Example], batch_size: int = 64, progress: bool = True) -> np.ndarray:
-        """Class probabilities for each example, in order; a Keras progress bar on stderr."""
-        bar = keras.utils.Progbar(len(examples), unit_name="example") if progress and examples else None
+        """Class probabilities for each example, in order, with progress on stdout."""
+        bar = Progress(len(examples), unit_name="example") if progress and examples else None
+        if bar:
+            bar.update(0)
         rows = []
         for start in range(0, len(examples), batch_size):
             batch = examples[start:start + batch_size]
@@ -39,7 +41,7 @@ class ServedClassifier:
                 inputs["text_b"] = tf.constant([e.text_b or "" for e in batch])
             rows.append(self.signature(**inputs)["probabilities"].numpy())
             if bar:
-                bar.add(len(batch))
+                bar.update(start + len(batch))
         return np.concatenate(rows) if rows else np.zeros([0, len(self.task.labels)], np.float32)
 
     def accuracy(self, examples: list[Example], batch_size: int = 64) -> float:

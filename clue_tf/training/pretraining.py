@@ -27,6 +27,7 @@ from clue_tf.data.tfrecords import check_record_files
 from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.data.record_counts import instances_in, record_files
 from clue_tf.io_utils import output_lock, raise_disk_full
+from clue_tf.progress import Progress
 from clue_tf.training.objectives import export_path
 from clue_tf.training.optimization import make_optimizer
 from clue_tf.training.strategy import check_float16_replicas, is_chief_process, make_strategy
@@ -212,8 +213,7 @@ class Pretrainer:
             return metrics
 
         start = int(self.step.numpy())
-        names = self.objective.metric_names
-        progress = keras.utils.Progbar(s.num_train_steps, stateful_metrics=names, unit_name="step")
+        progress = Progress(s.num_train_steps, unit_name="step")
         progress.update(start)
         metrics = {}
         self.history = []  # (step, metrics) after each call of train_steps
@@ -229,7 +229,7 @@ class Pretrainer:
                 for name, value in metrics.items():
                     tf.summary.scalar(name, value)
                 tf.summary.scalar("learning_rate", float(np.asarray(self.optimizer.learning_rate)))
-            progress.update(step, values=list(metrics.items()))
+            progress.update(step, metrics.items())
             if step % s.save_checkpoints_steps == 0 or step == s.num_train_steps:
                 self._save_checkpoint(step)
         writer.flush()
