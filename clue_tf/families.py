@@ -2,8 +2,9 @@
 
 A `Family` says everything the formats, commands and training need about one family: how
 its config reads and writes in each dialect, how to build the Keras model (with heads),
-its weight rows per naming dialect, how to recognise its checkpoints, its parameter count
-and its pretraining objective. Formats (`checkpoints/`) and commands ask this registry and
+its weight rows per naming dialect, how to recognise its checkpoints, its parameter count,
+and, as names, its pretraining objective and record kind (the tables from name to code live
+in `training/` and `data/`, above the models). Formats (`checkpoints/`) and commands ask this registry and
 never compare family names themselves. Adding a family: a folder `models/<name>/` with a
 `family.py` defining a Family subclass, one line in `_FAMILY_MODULES`, and its tests.
 """
@@ -35,6 +36,8 @@ class Family:
     native_format: str = "hf"  # what training exports: "bundle" (Google TF1) or "hf"
     bundle_config_names: tuple = ()  # config file names a TF1 bundle folder holds
     bundle_files: tuple = ("model.ckpt", "config.json")  # (checkpoint prefix, config) a bundle is written as
+    objective_kind: str = ""  # how it pretrains: "masked_lm" | "seq2seq" (training/objectives.py)
+    record_kind: str = ""  # the pretraining records it reads: "masked_lm" | "span_corruption" | "gap_sentences"
 
     def claims_config(self, values: dict) -> Optional[str]:
         """The config dialect if `values` describes this family's model, else None."""
@@ -93,13 +96,6 @@ class Family:
         raise NotImplementedError
 
     def count_parameters(self, config) -> int:
-        raise NotImplementedError
-
-    def write_keras_hub_preset(self, out_dir: str, model, config, vocab_file: str, skip_paths=(), **options):
-        raise ConfigError(f"no keras-hub preset export for {self.name} models; use --output_format=hf")
-
-    def objective(self, settings, config, vocab):
-        """The pretraining objective (training/objectives.py) for this family."""
         raise NotImplementedError
 
     def describe(self, config) -> str:

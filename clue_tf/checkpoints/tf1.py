@@ -10,7 +10,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from clue_tf.checkpoints.rows import WeightSource
+from clue_tf.rows import WeightSource
 from clue_tf.errors import CheckpointError
 
 

@@ -17,6 +17,7 @@ from typing import Sequence
 from absl import flags
 
 from clue_tf.cli.common_flags import new_flag_values
+from clue_tf.families import FAMILY_NAMES, get_family
 
 FLAGS = new_flag_values()
 flags.DEFINE_string("input_file", None, "Input raw text file (or comma-separated list of files).",
@@ -53,9 +54,9 @@ flags.DEFINE_integer("ngram", 1, "ALBERT's n-gram masking: spans of up to this m
 flags.DEFINE_bool("dynamic_masking", False,
                   "Write unmasked records; run_pretraining --dynamic_masking draws masks each epoch.",
                   flag_values=FLAGS)
-flags.DEFINE_enum("model_family", "bert", ["bert", "t5", "pegasus"],
-                  "bert: masked LM (+NSP); t5: span corruption; pegasus: gap-sentence generation.",
-                  flag_values=FLAGS)
+flags.DEFINE_enum("model_family", "bert", list(FAMILY_NAMES),
+                  "The family the records are for, which decides their kind: bert/albert: masked LM "
+                  "(+NSP/SOP); t5: span corruption; pegasus: gap-sentence generation.", flag_values=FLAGS)
 flags.DEFINE_integer("max_target_length", 64, "t5/pegasus: record length of the target.",
                      flag_values=FLAGS)
 flags.DEFINE_enum("span_selection", "uer", ["uer", "google"],
@@ -89,7 +90,7 @@ def settings_from_flags(fv: flags.FlagValues):
     from clue_tf.data.file_examples import PretrainingDataSettings
 
     return PretrainingDataSettings(
-        vocab_file=fv.vocab_file, model_family=fv.model_family, do_lower_case=fv.do_lower_case,
+        vocab_file=fv.vocab_file, record_kind=get_family(fv.model_family).record_kind, do_lower_case=fv.do_lower_case,
         input_format=fv.input_format, max_seq_length=fv.max_seq_length,
         max_predictions_per_seq=fv.max_predictions_per_seq, max_target_length=fv.max_target_length,
         random_seed=fv.random_seed, dupe_factor=fv.dupe_factor, masked_lm_prob=fv.masked_lm_prob,
@@ -139,9 +140,10 @@ def main(fv: flags.FlagValues, beam_args: Sequence[str] = ()) -> int:
         raise ClueTfError("--google_exact reads Google's layout: --input_format=sentences")
     for path in fv.output_file.split(","):
         check_file_target(path)  # before the corpus is read, not after
-    if fv.model_family != "bert":
+    record_kind = get_family(fv.model_family).record_kind
+    if record_kind != "masked_lm":
         count = create_seq2seq_pretraining_data(
-            expand_file_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file, fv.model_family,
+            expand_file_patterns(fv.input_file), fv.output_file.split(","), fv.vocab_file, record_kind,
             do_lower_case=fv.do_lower_case, max_seq_length=fv.max_seq_length,
             max_target_length=fv.max_target_length, random_seed=fv.random_seed,
             dupe_factor=fv.dupe_factor, noise_density=fv.masked_lm_prob, span_selection=fv.span_selection,

@@ -54,7 +54,7 @@ def _google_counts(output_files: Sequence[str], settings: Optional[dict]):
 
 
 def create_seq2seq_pretraining_data(
-    input_files: Sequence[str], output_files: Sequence[str], vocab_file: str, model_family: str,
+    input_files: Sequence[str], output_files: Sequence[str], vocab_file: str, record_kind: str,
     do_lower_case: bool = True, max_seq_length: int = 512, max_target_length: int = 256,
     random_seed: int = 12345, dupe_factor: int = 1, noise_density: float = 0.15,
     span_selection: str = "uer", gap_sentence_ratio: float = 0.3, gap_sentence_selection: str = "lead",
@@ -70,14 +70,14 @@ def create_seq2seq_pretraining_data(
     if not documents:
         raise ClueTfError(f"{', '.join(input_files)}: no text (every line is empty)")
     rng = random.Random(random_seed)
-    if model_family == "t5":
+    if record_kind == "span_corruption":
         instances = s2s.span_corruption_instances(documents, vocab, max_seq_length, rng, dupe_factor,
                                                   span_selection, noise_density)
-    elif model_family == "pegasus":
+    elif record_kind == "gap_sentences":
         instances = s2s.gap_sentence_instances(documents, max_seq_length, max_target_length, rng,
                                                gap_sentence_ratio, gap_sentence_selection, dupe_factor)
     else:
-        raise ClueTfError(f"--model_family must be bert, t5 or pegasus, got {model_family!r}")
+        raise ClueTfError(f"no seq2seq records of kind {record_kind!r} (span_corruption or gap_sentences)")
     return write_examples((s2s.instance_to_example(i, vocab, max_seq_length, max_target_length)
                            for i in instances), output_files, companion=_google_counts(output_files, counts_settings))
 

@@ -21,7 +21,7 @@ from clue_tf.errors import ClueTfError
 
 logger = logging.getLogger(__name__)
 
-MODEL_FAMILIES = ("bert", "t5", "pegasus")
+RECORD_KINDS = ("masked_lm", "span_corruption", "gap_sentences")  # a family's record_kind
 FLAG_SHIFT = 40  # whole-word/n-gram masking: "continues the word" rides in this bit of an id
 COUNT_NAMES = ("files", "documents", "instances", "tokens", "masked_positions", "random_next", "target_tokens")
 
@@ -31,7 +31,7 @@ class PretrainingDataSettings:
     """Everything that decides the records (picklable, so Beam workers get a copy)."""
 
     vocab_file: str
-    model_family: str = "bert"
+    record_kind: str = "masked_lm"
     do_lower_case: bool = True
     input_format: str = "sentences"
     max_seq_length: int = 128
@@ -51,8 +51,8 @@ class PretrainingDataSettings:
     gap_sentence_selection: str = "lead"
 
     def __post_init__(self):
-        if self.model_family not in MODEL_FAMILIES:
-            raise ClueTfError(f"--model_family must be one of {', '.join(MODEL_FAMILIES)}, got {self.model_family!r}")
+        if self.record_kind not in RECORD_KINDS:
+            raise ClueTfError(f"record kind must be one of {', '.join(RECORD_KINDS)}, got {self.record_kind!r}")
         if self.max_seq_length < 5:
             raise ClueTfError(f"max_seq_length {self.max_seq_length} is too small: [CLS] a [SEP] b [SEP] "
                               "needs at least 5")
@@ -91,7 +91,7 @@ class FileExampleMaker:
             from clue_tf.data.pretraining import jieba_segmenter
 
             self._segmenter = jieba_segmenter()
-        self._word_flags = settings.model_family == "bert" and settings.masked and (
+        self._word_flags = settings.record_kind == "masked_lm" and settings.masked and (
             settings.whole_word_mask or settings.ngram > 1)
 
     # -- reading -------------------------------------------------------------------------
@@ -135,7 +135,7 @@ class FileExampleMaker:
         counts = collections.Counter(files=1, documents=len(documents))
         if not documents:
             return FileExamples([], counts)
-        if self.settings.model_family == "bert":
+        if self.settings.record_kind == "masked_lm":
             features = self._bert_features(path, key, documents)
         else:
             features = self._seq2seq_features(path, key, documents)
@@ -228,12 +228,12 @@ class FileExampleMaker:
 
         s, lines, vocab_ids = self.settings, self.vocab.lines, self.vocab.ids
         instances = []
-        rounds = s.dupe_factor if s.model_family == "t5" or s.gap_sentence_selection == "random" else 1
+        rounds = s.dupe_factor if s.record_kind == "span_corruption" or s.gap_sentence_selection == "random" else 1
         for dupe_round in range(rounds):
             for index, document in enumerate(documents):
                 sentences = [[lines[i] for i in sentence] for sentence in document]
                 rng = document_python_rng(s.random_seed, key, index, dupe_round)
-                if s.model_family == "t5":
+                if s.record_kind == "span_corruption":
                     made = s2s.span_corruption_instances([sentences], self.vocab, s.max_seq_length, rng, 1,
                                                          s.span_selection, s.masked_lm_prob)
                 else:

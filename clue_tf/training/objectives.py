@@ -118,3 +118,16 @@ class Seq2SeqObjective:
 
 def export_path(output_dir: str, bundle_dir: Optional[str]) -> str:
     return bundle_dir or os.path.join(output_dir, "bundle")
+
+
+# Family.objective_kind -> the objective that pretrains it.
+OBJECTIVES = {"masked_lm": MaskedLmObjective, "seq2seq": Seq2SeqObjective}
+
+
+def objective_for(family, settings, config, vocab):
+    """The pretraining objective of `family` (by its objective_kind), for `config`."""
+    if family.objective_kind not in OBJECTIVES:
+        from clue_tf.errors import ConfigError
+
+        raise ConfigError(f"{family.name} models have no pretraining objective here")
+    return OBJECTIVES[family.objective_kind](settings, family, config, vocab)

@@ -28,7 +28,7 @@ from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.data.record_counts import instances_in, record_files
 from clue_tf.io_utils import output_lock, raise_disk_full
 from clue_tf.progress import Progress
-from clue_tf.training.objectives import export_path
+from clue_tf.training.objectives import export_path, objective_for
 from clue_tf.training.optimization import make_optimizer
 from clue_tf.training.strategy import check_float16_replicas, is_chief_process, make_strategy
 
@@ -111,7 +111,7 @@ class Pretrainer:
         opened = folders.open_weights(self.files) if s.init_checkpoint else None
         # the checkpoint decides table sizes its config may misstate
         self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
-        self.objective = self.family.objective(s, self.config, self.vocab)
+        self.objective = objective_for(self.family, s, self.config, self.vocab)
         check_positions(self.family.max_positions(self.config), self.objective.record_lengths(), s.bert_config_file)
         check_record_files(record_files(s.input_file), self.objective.record_lengths())
         self.record_instances = instances_in(record_files(s.input_file))

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from clue_tf.checkpoints.folders import load, locate, write
+from clue_tf.training.objectives import objective_for
 from tests.checkpoints.google_models import CONFIGS, google_bundle, google_model_outputs
 from tests.helpers import finish_oracle, start_oracle
 
@@ -58,7 +59,8 @@ def test_pretraining_losses_equal_google_run_pretraining(tmp_path):
                   next_sentence_labels=np.array([0, 1, 1], np.int32))
     theirs = google_model_outputs(tmp_path / "rerun", config, inputs, str(bundle / "bert_model.ckpt"))
     loaded = load(locate(str(bundle)), heads=("masked_lm", "next_sentence"))
-    objective = loaded.family.objective(SimpleNamespace(nsp=True, sentence_order=False), loaded.config, loaded.vocab)
+    objective = objective_for(loaded.family, SimpleNamespace(nsp=True, sentence_order=False), loaded.config,
+                              loaded.vocab)
     features = {"input_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"],
                 "input_mask": inputs["input_mask"], "masked_lm_positions": inputs["masked_lm_positions"],
                 "masked_lm_ids": inputs["masked_lm_ids"], "masked_lm_weights": inputs["masked_lm_weights"],

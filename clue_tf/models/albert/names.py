@@ -1,4 +1,4 @@
-"""ALBERT's weight names in the dialects it is published in, as rows of `checkpoints/rows.py`.
+"""ALBERT's weight names in the dialects it is published in, as rows of `clue_tf/rows.py`.
 
 google: Google's albert_*_zh and brightmart's *_google releases
 (`bert/encoder/transformer/group_0/inner_group_0/attention_1/self/query/kernel`, FFN out
@@ -10,7 +10,7 @@ Heads use BERT's names (the SOP head is `cls/seq_relationship`), so the tables s
 BERT's Keras paths.
 """
 
-from clue_tf.checkpoints.rows import (
+from clue_tf.rows import (
     COPY, HEADS_BIAS, HEADS_IN, HEADS_OUT, HF_HEADS_IN, HF_HEADS_OUT, LINEAR, Row,
 )
 from clue_tf.models.albert.config import AlbertConfig

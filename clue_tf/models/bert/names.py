@@ -1,4 +1,4 @@
-"""BERT's weight names in each dialect it is published in, as rows of `checkpoints/rows.py`.
+"""BERT's weight names in each dialect it is published in, as rows of `clue_tf/rows.py`.
 
 google: Google's TF1 names (`bert/encoder/layer_3/attention/self/query/kernel`), kernels
 [in, out], attention kernels flat, `output_weights` stored [out, in].
@@ -12,7 +12,7 @@ keras-hub's attention keeps per-head kernels ([H, heads, head_dim]); layouts fla
 
 import re
 
-from clue_tf.checkpoints.rows import (
+from clue_tf.rows import (
     COPY, HEADS_BIAS, HEADS_IN, HEADS_OUT, HF_HEADS_IN, HF_HEADS_OUT, LINEAR, TRANSPOSED, Layout, Row,
 )
 

@@ -3,14 +3,16 @@
 from typing import Iterable, Optional
 
 from clue_tf.models.pegasus import names as pegasus_names
+from clue_tf.models.pegasus.config import PEGASUS_CONFIG
 from clue_tf.models.seq2seq_config import Seq2SeqConfig
 from clue_tf.models.seq2seq_family import Seq2SeqFamily
 
 
 class PegasusFamily(Seq2SeqFamily):
+    record_kind = "gap_sentences"
     name = "pegasus"
     description = "Pegasus encoder-decoder (UER Chinese Pegasus)"
-    model_types = ("pegasus",)
+    config_table = PEGASUS_CONFIG
 
     def weight_dialect(self, names: Iterable[str], kind: str) -> Optional[str]:
         names = set(names)

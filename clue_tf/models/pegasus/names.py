@@ -1,6 +1,6 @@
 """Pegasus' weight names in HF's layout (`model.encoder.layers.0.self_attn.q_proj.weight`), as rows."""
 
-from clue_tf.checkpoints.rows import COPY, LINEAR, Layout, Row
+from clue_tf.rows import COPY, LINEAR, Layout, Row
 
 # HF state dicts may repeat the shared embedding under these names (tied copies).
 ALIASES = {"hf": {"model.encoder.embed_tokens.weight": "model.shared.weight",

@@ -5,12 +5,14 @@ from typing import Iterable, Optional
 from clue_tf.models.seq2seq_config import Seq2SeqConfig
 from clue_tf.models.seq2seq_family import Seq2SeqFamily
 from clue_tf.models.t5 import names as t5_names
+from clue_tf.models.t5.config import T5_CONFIG
 
 
 class T5Family(Seq2SeqFamily):
+    record_kind = "span_corruption"
     name = "t5"
     description = "T5 v1.1 encoder-decoder (UER Chinese T5)"
-    model_types = ("t5", "mt5")
+    config_table = T5_CONFIG
     tf1_dialect = "mesh"
 
     def weight_dialect(self, names: Iterable[str], kind: str) -> Optional[str]:

@@ -4,7 +4,7 @@ Google's mesh-TF names (`encoder/block_000/layer_000/SelfAttention/q`), as rows.
 keras-hub's T5 layer norms have generated weight paths, so rows hold getters.
 """
 
-from clue_tf.checkpoints.rows import COPY, LINEAR, Layout, Row
+from clue_tf.rows import COPY, LINEAR, Layout, Row
 
 TRANSPOSE = Layout(transpose=True)
 # HF state dicts may repeat the shared embedding under these names (tied copies).
