@@ -75,10 +75,11 @@ def ours(folder: str, precision: str, max_seq_length: int):
     import tensorflow as tf
 
     from clue_tf.serving.export import ExportSettings, export_saved_model
+    from clue_tf.tasks.served import for_task
 
     path = os.path.join(folder, f"saved_model_{precision}")
-    export_saved_model(ExportSettings(path, bundle_dir=os.path.join(folder, "bundle"), task_name="tnews",
-                                      max_seq_length=max_seq_length, precision=precision))
+    export_saved_model(for_task(ExportSettings(path, bundle_dir=os.path.join(folder, "bundle"),
+                                               max_seq_length=max_seq_length, precision=precision), "tnews"))
     signature = tf.saved_model.load(path).signatures["serving_default"]
     return lambda texts: signature(text_a=tf.constant(texts))["label_id"].numpy().tolist()
 

@@ -130,6 +130,27 @@ def atomic_directory(path: str) -> Iterator[str]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_file_path(path: str) -> Iterator[str]:
+    """For writers that take a path, not a file object (Keras's save_weights): yields a path
+    with `path`'s name inside a temp folder beside it, renamed over `path` when the block
+    succeeds; a killed run's folder is removed by the next writer there."""
+    path = os.fspath(path)
+    check_file_target(path)
+    remove_stale_temps(path)
+    folder = tempfile.mkdtemp(prefix=temp_prefix(path), dir=os.path.dirname(os.path.abspath(path)))
+    temporary = os.path.join(folder, os.path.basename(path))
+    try:
+        yield temporary
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException as e:
+        raise_disk_full(e, path)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def check_own_folder(path: str, flag: str = "output_dir") -> None:
     """The one rule for every command's output folder: a folder of its own, never the working
     folder, a folder above it, or the home folder (their files are not the run's to mix with)."""

@@ -35,13 +35,13 @@ def main(fv: flags.FlagValues) -> int:
     import os
 
     from clue_tf.serving.export import ExportSettings, export_saved_model
-    from clue_tf.serving.precision import report_dev_accuracy
+    from clue_tf.tasks.served import for_task, report_dev_accuracy
 
-    settings = ExportSettings(
+    settings = for_task(ExportSettings(
         export_dir=fv.export_dir, bundle_dir=fv.bundle_dir, bert_config_file=fv.bert_config_file,
-        vocab_file=fv.vocab_file, init_checkpoint=fv.init_checkpoint, task_name=fv.task_name,
+        vocab_file=fv.vocab_file, init_checkpoint=fv.init_checkpoint,
         do_lower_case=fv.do_lower_case, max_seq_length=fv.max_seq_length, precision=fv.precision,
-        top_k=fv.top_k, allow_unused_weights=fv.allow_unused_weights)
+        top_k=fv.top_k, allow_unused_weights=fv.allow_unused_weights), fv.task_name)
     if fv.data_dir and not fv.task_name:
         from clue_tf.errors import ClueTfError
 

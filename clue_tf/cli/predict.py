@@ -22,7 +22,7 @@ flags.mark_flags_as_required(["saved_model", "input_file", "output_dir"], flag_v
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.serving.predict import predict_file
+    from clue_tf.tasks.served import predict_file
 
     for path in predict_file(fv.saved_model, fv.input_file, fv.output_dir, fv.task_name, fv.batch_size,
                              fv.submission_zip):

@@ -1,1 +1,1 @@
-"""SavedModel export of the exact serving path, and batch prediction from it."""
+"""SavedModel export of the exact serving path: raw text in, labels (given as data) or features out."""

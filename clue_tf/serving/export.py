@@ -22,8 +22,8 @@ import tensorflow as tf
 from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io_utils import atomic_directory, check_own_folder
-from clue_tf.serving.signatures import ServingFunctions, find_encoder
-from clue_tf.tasks.clue import get_task
+from clue_tf.models.backbones import find_encoder
+from clue_tf.serving.signatures import ServingFunctions
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,9 @@ class ExportSettings:
     bert_config_file: Optional[str] = None
     vocab_file: Optional[str] = None
     init_checkpoint: Optional[str] = None
-    task_name: Optional[str] = None  # the labels of the classifier head
+    labels: Optional[list] = None  # the classifier head's label strings, in order; None: features only
+    pair: bool = False  # the classifier reads text_a and text_b
+    task_name: Optional[str] = None  # what the labels are called, recorded in serving_info.json
     do_lower_case: bool = True
     max_seq_length: int = 128
     precision: str = "float32"
@@ -84,17 +86,16 @@ class ServingModule(tf.Module):
 def export_saved_model(s: ExportSettings) -> dict:
     """Writes the SavedModel to `s.export_dir` atomically; returns its serving info."""
     check_settings(s)
-    task = get_task(s.task_name) if s.task_name else None
     files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
                            weights=s.init_checkpoint, need_vocab=True)
     if "classifier" not in files.family.heads:
         raise ClueTfError(f"{files.family.name} models are not exported for serving (encoder families only)")
-    loaded = folders.load(files, heads="present", num_labels=len(task.labels) if task else None,
+    loaded = folders.load(files, heads="present", num_labels=len(s.labels) if s.labels is not None else None,
                           allow_unused=s.allow_unused_weights, dtype=s.precision)
-    return export_loaded(loaded, s, task)
+    return export_loaded(loaded, s)
 
 
-def export_loaded(loaded, s: ExportSettings, task=None) -> dict:
+def export_loaded(loaded, s: ExportSettings) -> dict:
     """export_saved_model for a model already loaded (run_classifier's, after training)."""
     from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 
@@ -104,23 +105,23 @@ def export_loaded(loaded, s: ExportSettings, task=None) -> dict:
     limit = getattr(find_encoder(model), "max_sequence_length", None)
     if limit and s.max_seq_length > limit:
         raise ClueTfError(f"--max_seq_length={s.max_seq_length}: above the model's {limit} positions")
-    if "classifier" in heads and task is None:
+    if "classifier" in heads and s.labels is None:
         raise ClueTfError(f"{loaded.files.weights}: has a classifier head; give --task_name for its labels")
-    if task is not None and "classifier" not in heads:
+    if s.labels is not None and "classifier" not in heads:
         raise CheckpointError(f"{loaded.files.weights}: has no classifier head (output_weights / output_bias) "
                               "to serve --task_name with; train it first (run_classifier --do_train), or "
                               "export without --task_name for the features signatures")
     tokenizer = BertTokenizer(loaded.vocab, do_lower_case=s.do_lower_case)
     mask_tokenizer = BertTokenizer(loaded.vocab, do_lower_case=s.do_lower_case, keep_special_tokens=True,
                                    special_tokens=["[MASK]"])
-    labels = list(task.labels) if task else None
+    labels = list(s.labels) if s.labels is not None else None
     if labels is not None:
         units = model.get_layer("classifier_head").units
         if units != len(labels):
             raise ClueTfError(f"{loaded.files.weights}: classifier head has {units} labels, "
-                              f"{task.name} has {len(labels)}")
-    pair = task is not None and len(task.text_fields) == 2
-    info = {"task_name": task.name if task else None, "labels": labels, "pair": pair,
+                              f"{s.task_name or 'the labels given'} has {len(labels)}")
+    pair = labels is not None and s.pair
+    info = {"task_name": s.task_name if labels is not None else None, "labels": labels, "pair": pair,
             "max_seq_length": s.max_seq_length, "do_lower_case": s.do_lower_case,
             "precision": s.precision, "family": loaded.family.name, "heads": sorted(heads),
             "signatures": []}

@@ -8,10 +8,10 @@ tensorflow-text ops only, so the SavedModel that holds them needs neither clue_t
 from typing import Optional
 
 import keras
-import keras_hub
 import tensorflow as tf
 
-from clue_tf.tasks.classifier import encode_in_graph
+from clue_tf.models.backbones import find_encoder
+from clue_tf.tokenization.graph_encoding import encode_in_graph
 
 STRING_BATCH = tf.TensorSpec([None], tf.string)
 
@@ -34,16 +34,6 @@ def dense_inputs(ids: tf.RaggedTensor, segments: tf.RaggedTensor) -> dict:
     shape = tf.stack([ids.nrows(), tf.maximum(ids.bounding_shape(axis=1), 2)])
     return {"token_ids": ids.to_tensor(0, shape=shape), "segment_ids": segments.to_tensor(0, shape=shape),
             "padding_mask": tf.ones_like(ids).to_tensor(0, shape=shape)}
-
-
-def find_encoder(model: keras.Model) -> keras.Model:
-    """The encoder (a keras-hub Backbone) inside a model with heads, or the model itself."""
-    if isinstance(model, keras_hub.models.Backbone):
-        return model
-    for layer in model.layers:
-        if isinstance(layer, keras_hub.models.Backbone):
-            return layer
-    raise ValueError(f"{model.name}: no encoder inside")
 
 
 def find_layer(model: keras.Model, name: str) -> Optional[keras.layers.Layer]:

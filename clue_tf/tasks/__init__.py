@@ -1,1 +1,1 @@
-"""Downstream tasks: the CLUE classification benchmarks."""
+"""The CLUE tasks: readers, run_classifier, submission files, workflows through a served model, baselines."""

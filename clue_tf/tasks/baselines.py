@@ -11,7 +11,7 @@ import shutil
 import sys
 from typing import Optional
 
-from clue_tf.tasks.classifier import zip_submissions
+from clue_tf.tasks.submission import zip_submissions
 from clue_tf.tasks.clue import TASKS
 
 
@@ -39,7 +39,7 @@ def size_class(config) -> str:
 
 def published_scores(model: Optional[str]) -> tuple[Optional[str], dict]:
     """(registry name, task -> published CLUE score) for a registry name or a bundle folder
-    named like one (`RoBERTa-tiny-clue/`, `chinese_L-12_H-768_A-12`); ({}, None) if unknown."""
+    named like one (`RoBERTa-tiny-clue/`, `chinese_L-12_H-768_A-12`); (None, {}) if unknown."""
     from clue_tf.checkpoints.registry import load_registry
 
     if not model:

@@ -237,7 +237,7 @@ CASES = [
      "brightmart's layout"),
     ("classifier/export-into-a-folder-of-other-files", lambda i, o, t: classifier(
         i, o, "--do_train", f"--export_saved_model={o}"), 1,
-     f"--export_saved_model="),
+     "--export_saved_model="),
 ]
 
 
@@ -389,7 +389,7 @@ def test_features_killed_midway_keep_the_earlier_file(inputs, tmp_path, monkeypa
 
 
 def test_predictions_killed_before_the_set_is_replaced_keep_the_earlier_set(inputs, tmp_path, monkeypatch, capsys):
-    from clue_tf.tasks import classifier as module
+    from clue_tf.tasks import submission as module
 
     out = tmp_path / "out"
     assert run_command(*classifier(inputs, out, "--do_train", "--do_predict", "--submission_zip")) == 0

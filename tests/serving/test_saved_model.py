@@ -20,8 +20,7 @@ from clue_tf.errors import ClueTfError
 from clue_tf.models.bert.config import BertConfig
 from clue_tf.models.bert.family import BERT
 from clue_tf.serving.export import ExportSettings, export_saved_model
-from clue_tf.serving.precision import report_dev_accuracy
-from clue_tf.serving.predict import predict_file
+from clue_tf.tasks.served import for_task, predict_file, report_dev_accuracy
 from clue_tf.tasks.classifier import ClassifierSettings, run_classifier
 from clue_tf.tasks.clue import get_task
 from tests.helpers import CLUE_TEXT_FIELDS, google_encode, google_tokenize, shared_path
@@ -32,6 +31,11 @@ MAX_SEQ_LENGTH = 64
 # Checks one task is enough for (the other fixture instance is the same code path).
 ONLY_TNEWS = pytest.mark.parametrize("served", ["tnews"], indirect=True)
 ONLY_AFQMC = pytest.mark.parametrize("served", ["afqmc"], indirect=True)
+
+
+def task_settings(*args, task_name: str, **kwargs) -> ExportSettings:
+    """ExportSettings with a CLUE task's labels and pairing, as the commands build them."""
+    return for_task(ExportSettings(*args, **kwargs), task_name)
 
 
 def classifier_bundle(path: Path, vocab: Path, num_labels: int, seed: int) -> Path:
@@ -107,7 +111,7 @@ def served(request, tmp_path_factory, vocab):
                                       bundle_dir=str(bundle), do_predict=True, max_seq_length=MAX_SEQ_LENGTH,
                                       predict_batch_size=64))
     saved = tmp / "saved_model"
-    export_saved_model(ExportSettings(str(saved), bundle_dir=str(bundle), task_name=task.name,
+    export_saved_model(task_settings(str(saved), bundle_dir=str(bundle), task_name=task.name,
                                       max_seq_length=MAX_SEQ_LENGTH))
     return task, data, output, saved
 
@@ -174,7 +178,7 @@ def test_saved_model_packing_matches_google_convert_single_example(served, tmp_p
     task, data, _, saved = served
     short = 24
     pair_model = tmp_path / "short"
-    export_saved_model(ExportSettings(str(pair_model), bundle_dir=str(saved.parent / "bundle"), task_name="afqmc",
+    export_saved_model(task_settings(str(pair_model), bundle_dir=str(saved.parent / "bundle"), task_name="afqmc",
                                       max_seq_length=short))
     records = [json.loads(line) for line in lines_of(data / "dev.json")[:500]]
     pairs = [[r["sentence1"], r["sentence2"]] for r in records]
@@ -245,7 +249,7 @@ def test_fill_mask_signature_matches_the_fill_mask_command(served, vocab):
 def test_bfloat16_export_stores_bfloat16_weights_and_keeps_most_labels(served, tmp_path):
     task, data, output, saved = served
     bf16 = tmp_path / "bf16"
-    export_saved_model(ExportSettings(str(bf16), bundle_dir=str(saved.parent / "bundle"), task_name=task.name,
+    export_saved_model(task_settings(str(bf16), bundle_dir=str(saved.parent / "bundle"), task_name=task.name,
                                       max_seq_length=MAX_SEQ_LENGTH, precision="bfloat16"))
     dtypes = tf.train.load_checkpoint(str(bf16 / "variables" / "variables")).get_variable_to_dtype_map()
     kernels = [dtype for name, dtype in dtypes.items() if "kernel" in name or "embeddings" in name]
@@ -266,7 +270,7 @@ def test_precision_report_agrees_with_run_classifier_eval(served, tmp_path):
     results = run_classifier(ClassifierSettings(task_name=task.name, data_dir=str(data), output_dir=str(tmp_path / "eval"),
                                                 bundle_dir=str(bundle), do_eval=True, max_seq_length=MAX_SEQ_LENGTH,
                                                 eval_batch_size=64))
-    settings = ExportSettings(str(tmp_path / "bf16"), bundle_dir=str(bundle), task_name=task.name,
+    settings = task_settings(str(tmp_path / "bf16"), bundle_dir=str(bundle), task_name=task.name,
                               max_seq_length=MAX_SEQ_LENGTH, precision="bfloat16")
     export_saved_model(settings)
     line = report_dev_accuracy(settings, str(data / "dev.json"))
@@ -283,7 +287,7 @@ def test_export_refuses_a_head_that_was_never_trained(tmp_path, vocab):
                         intermediate_size=64, max_position_embeddings=128, type_vocab_size=2)
     write(str(tmp_path / "encoder"), BERT.build(config), BERT, config, str(vocab))
     with pytest.raises(ClueTfError, match="has no classifier head"):
-        export_saved_model(ExportSettings(str(tmp_path / "out"), bundle_dir=str(tmp_path / "encoder"),
+        export_saved_model(task_settings(str(tmp_path / "out"), bundle_dir=str(tmp_path / "encoder"),
                                           task_name="tnews"))
     assert not (tmp_path / "out").exists()
     info = export_saved_model(ExportSettings(str(tmp_path / "features"), bundle_dir=str(tmp_path / "encoder")))
@@ -357,7 +361,7 @@ def test_albert_classifier_serves_run_classifier_labels(layout, tmp_path, vocab)
     run_classifier(ClassifierSettings(task_name="tnews", data_dir=str(data), output_dir=str(tmp_path / "out"),
                                       bundle_dir=str(tmp_path / "albert"), do_predict=True,
                                       max_seq_length=MAX_SEQ_LENGTH, predict_batch_size=64))
-    export_saved_model(ExportSettings(str(tmp_path / "served"), bundle_dir=str(tmp_path / "albert"),
+    export_saved_model(task_settings(str(tmp_path / "served"), bundle_dir=str(tmp_path / "albert"),
                                       task_name="tnews", max_seq_length=MAX_SEQ_LENGTH))
     predict_file(str(tmp_path / "served"), str(data / "test.json"), str(tmp_path / "again"), "tnews")
     name = get_task("tnews").submission_file

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from clue_tf.tasks.classifier import encoded_rows, truncated_pair_lengths
+from clue_tf.tasks.classifier_data import encoded_rows
+from clue_tf.tokenization.graph_encoding import truncated_pair_lengths
 from clue_tf.tasks.clue import get_task, read_examples
 from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 from tests.helpers import google_encode, shared_path

@@ -1,10 +1,14 @@
-"""Batch prediction through an exported SavedModel, writing run_classifier's files.
+"""CLUE through an exported SavedModel: export settings for a task, batch prediction writing
+run_classifier's leaderboard files, and what bfloat16 serving costs on a dev set.
 
-The same leaderboard files as `run_classifier --do_predict`, made by the served graph, so a
-served model and the trained one can be checked against each other line by line.
+The served graph makes the same files as `run_classifier --do_predict`, so a served model
+and the trained one can be checked against each other line by line. `serving/` knows no
+CLUE; the task's labels and pairing are given to it from here.
 """
 
+import dataclasses
 import os
+import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
@@ -14,9 +18,18 @@ import tensorflow as tf
 from clue_tf.errors import ClueTfError
 from clue_tf.io_utils import output_lock
 from clue_tf.progress import Progress
-from clue_tf.serving.export import is_saved_model, read_serving_info
-from clue_tf.tasks.classifier import prediction_files, write_prediction_set
+from clue_tf.serving.export import ExportSettings, export_saved_model, is_saved_model, read_serving_info
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples
+from clue_tf.tasks.submission import prediction_files, write_prediction_set
+
+
+def for_task(settings: ExportSettings, task_name: Optional[str]) -> ExportSettings:
+    """`settings` with CLUE task `task_name`'s labels and pairing (None: features only)."""
+    if not task_name:
+        return settings
+    task = get_task(task_name)
+    return dataclasses.replace(settings, task_name=task.name, labels=list(task.labels),
+                               pair=len(task.text_fields) == 2)
 
 
 @dataclass
@@ -92,3 +105,26 @@ def predict_file(saved_model: str, input_file: str, output_dir: str, task_name: 
             files.update(prediction_files(task, rows, served.probabilities(rows, batch_size), name, submission,
                                           descriptions))
         return write_prediction_set(output_dir, files, submission_zip)
+
+
+def report_dev_accuracy(settings: ExportSettings, dev_file: str, batch_size: int = 64) -> str:
+    """One line: the exported model's dev accuracy; for bfloat16 also float32's (exported to
+    a scratch folder from the same weights), the change in points and the labels that moved."""
+    served = load_served_classifier(settings.export_dir)
+    examples = read_examples(served.task, dev_file, labelled=True)
+    gold = np.array([served.task.labels.index(e.label) for e in examples])
+    predicted = served.probabilities(examples, batch_size, progress=False).argmax(-1)
+    accuracy = float((predicted == gold).mean())
+    if settings.precision == "float32":
+        return f"{dev_file}: dev accuracy {100 * accuracy:.2f} ({len(examples)} examples, float32)"
+    with tempfile.TemporaryDirectory() as scratch:
+        reference = dataclasses.replace(settings, export_dir=os.path.join(scratch, "float32"),
+                                        precision="float32")
+        export_saved_model(reference)
+        predicted32 = load_served_classifier(reference.export_dir).probabilities(
+            examples, batch_size, progress=False).argmax(-1)
+    accuracy32 = float((predicted32 == gold).mean())
+    moved = int((predicted32 != predicted).sum())
+    return (f"{dev_file}: dev accuracy float32 {100 * accuracy32:.2f}, {settings.precision} "
+            f"{100 * accuracy:.2f} ({100 * (accuracy - accuracy32):+.2f} points; {moved} of "
+            f"{len(examples)} labels differ)")
