@@ -10,7 +10,6 @@ mesh-TF T5 checkpoint, and a keras-hub preset. Also the unzipped-release layout:
 one folder down.
 """
 
-import fnmatch
 import glob
 import logging
 import os
@@ -18,20 +17,18 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clue_tf.checkpoints import hf, tf1
-from clue_tf.checkpoints.rows import LoadReport, WeightSource, dump_rows, load_rows
+from clue_tf.checkpoints import formats, hf, tf1
+from clue_tf.rows import LoadReport, WeightSource, load_rows
 from clue_tf.errors import CheckpointError, ClueTfError, VocabError
 from clue_tf.families import Family, all_families, check_weights_family, family_of_config, get_family
-from clue_tf.io_utils import atomic_directory, check_own_folder, read_json_config, write_json_config
+from clue_tf.io_utils import atomic_directory, check_own_folder, read_json_config
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
 logger = logging.getLogger(__name__)
 
 VOCAB_NAME = "vocab.txt"
 KERAS_HUB_VOCAB = os.path.join("assets", "tokenizer", "vocabulary.txt")
-# Output formats of `write`, and the files they consist of.
-FORMATS = ("bundle", "hf", "uer", "keras_hub", "keras")
-_FORMAT_FILES = {"hf": (hf.SAFETENSORS_NAME, "config.json"), "uer": ("model.bin", "config.json")}
+FORMATS = formats.FORMAT_NAMES  # what `write` writes (checkpoints/formats.py)
 
 
 @dataclass
@@ -69,19 +66,6 @@ class LoadedModel:
                                   f"{purpose} (CLUE's releases ship without one)")
 
 
-def _weights_kind(path: str) -> Optional[str]:
-    """The kind of a weights path, by its name."""
-    if os.path.isdir(path):
-        return "keras_hub" if os.path.exists(os.path.join(path, "metadata.json")) else None
-    if path.endswith(".index") or os.path.exists(path + ".index"):
-        return "tf1"
-    for suffix, kind in ((".safetensors.index.json", "sharded"), (".safetensors", "safetensors"),
-                         (".h5", "h5"), (".bin", "torch"), (".pt", "torch"), (".pth", "torch")):
-        if path.endswith(suffix):
-            return kind
-    return None
-
-
 def _find_weights(root: str) -> tuple[Optional[str], Optional[str]]:
     """The weights in a folder, in HF's order of preference, then TF1 and UER files."""
     if os.path.exists(os.path.join(root, "metadata.json")) and glob.glob(os.path.join(root, "*.weights.h5")):
@@ -89,7 +73,7 @@ def _find_weights(root: str) -> tuple[Optional[str], Optional[str]]:
     for name in hf.WEIGHT_FILES:
         path = os.path.join(root, name)
         if os.path.exists(path):
-            return path, _weights_kind(path)
+            return path, formats.kind_of(path)
     for pattern, kind in (("*.index", "tf1"), ("*.bin", "torch"), ("*.safetensors", "safetensors")):
         matches = sorted(glob.glob(os.path.join(root, pattern)))
         if len(matches) > 1:
@@ -158,7 +142,7 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
             root = os.path.dirname(os.path.abspath(path))
     kind = None
     if weights:
-        kind = _weights_kind(weights)
+        kind = formats.kind_of(weights)
         if kind is None and os.path.isdir(weights):
             weights, kind = _find_weights(weights)
         if kind is None:
@@ -207,34 +191,7 @@ def locate_vocab(path: str) -> Optional[str]:
 
 def read_weights(files: ModelFiles) -> WeightSource:
     """The weights of `files` as a WeightSource under the file's own names."""
-    where = files.weights
-    if files.kind == "tf1":
-        return tf1.checkpoint_source(files.weights)
-    if files.kind == "keras_hub":
-        return _keras_hub_source(files.weights)
-    readers = {"safetensors": hf.read_safetensors, "sharded": hf.read_sharded_safetensors,
-               "torch": hf.read_pytorch_bin, "h5": hf.read_tf_h5}
-    return WeightSource.from_state(readers[files.kind](files.weights), where)
-
-
-def _keras_hub_source(preset: str) -> WeightSource:
-    """A keras-hub preset's weights by weight path (the task's, with its head, when saved)."""
-    import keras_hub
-
-    try:
-        task_file = os.path.join(preset, "task.json")
-        if os.path.exists(task_file):  # keras-hub loads a task by its own class
-            task_class = getattr(keras_hub.models, read_json_config(task_file).get("class_name", ""), None)
-            if task_class is None:
-                raise CheckpointError(f"{task_file}: not a keras-hub task class")
-            model = task_class.from_preset(preset)
-        else:
-            model = keras_hub.models.Backbone.from_preset(preset)
-    except CheckpointError:
-        raise
-    except Exception as e:  # keras-hub raises many types for a broken preset
-        raise CheckpointError(f"{preset}: cannot load keras-hub preset ({type(e).__name__}: {e})") from None
-    return WeightSource.from_state({w.path: w.numpy() for w in model.weights}, preset)
+    return formats.read(files.kind, files.weights)
 
 
 def _renamed(source: WeightSource, family: Family, dialect: str) -> WeightSource:
@@ -310,52 +267,21 @@ def load_folder(path: Optional[str] = None, heads="none", **kwargs) -> LoadedMod
 
 def write(out_dir: str, model, family: Family, config, vocab_file: Optional[str], output_format: str = "bundle",
           skip_paths=(), require_vocab: bool = True, **options) -> tuple:
-    """Writes `model` to `out_dir` in `output_format` (see FORMATS), atomically; returns the
+    """Writes `model` to `out_dir` in `output_format` (formats.FORMAT_NAMES), atomically; returns the
     heads written.
 
     Every weight of the model goes into the file except `skip_paths` (heads never loaded
     or trained); a format without a place for one of them is an error, never a silent drop.
     """
-    if output_format not in FORMATS:
-        raise ClueTfError(f"unknown output format {output_format!r} (one of {', '.join(FORMATS)})")
-    if not vocab_file and (require_vocab or output_format == "keras_hub"):
+    fmt = formats.output_format(output_format)
+    if not vocab_file and (require_vocab or not fmt.copies_vocab):
         raise ClueTfError(f"writing {out_dir} needs the vocab file (--vocab_file)")
     check_replaceable(out_dir)
     with atomic_directory(out_dir) as tmp:
-        if output_format == "keras":
-            heads = _save_keras(model, os.path.join(tmp, "model.keras"))
-        elif output_format == "keras_hub":
-            heads = family.write_keras_hub_preset(tmp, model, config, vocab_file, skip_paths, **options)
-        else:
-            dialect = {"bundle": family.tf1_dialect_for(config), "hf": "hf", "uer": "uer"}[output_format]
-            if dialect not in (family.tf1_dialect_for(config), *family.config_dialects) or dialect == "mesh":
-                raise ClueTfError(f"{family.name} models cannot be written as {output_format}; "
-                                  f"use --output_format=hf")
-            config_values = family.config_dict(config, "google" if output_format == "bundle" else dialect)
-            rows = family.rows(config, dialect)  # the config first: a family refuses a format by its config
-            state = dump_rows(model, rows, skip_paths)
-            _check_complete(model, rows, skip_paths, output_format)
-            heads = family.heads_in(state, config, dialect)
-            weights_name, config_name = (family.bundle_files if output_format == "bundle"
-                                         else _FORMAT_FILES[output_format])
-            if output_format == "bundle":
-                tf1.write_checkpoint(state, os.path.join(tmp, weights_name))
-            elif output_format == "hf":
-                hf.write_safetensors(state, os.path.join(tmp, weights_name))
-            else:
-                hf.write_pytorch_bin(state, os.path.join(tmp, weights_name))
-            write_json_config(config_values, os.path.join(tmp, config_name))
-        if output_format != "keras_hub" and vocab_file:
+        heads = fmt.write(tmp, model, family, config, vocab_file, skip_paths, **options)
+        if fmt.copies_vocab and vocab_file:
             shutil.copyfile(vocab_file, os.path.join(tmp, VOCAB_NAME))
     return heads
-
-
-# What a model folder of any format may hold; a folder with anything else is not replaced.
-MODEL_FOLDER_FILES = (
-    "vocab*.txt", "*config*.json", "*.ckpt.index", "*.ckpt.data-*", "*.ckpt.meta", "checkpoint",
-    "*.safetensors", "model.safetensors.index.json", "pytorch_model*.bin", "pytorch_model.bin.index.json",
-    "model.bin", "tf_model.h5", "model.keras", "metadata.json", "*.weights.h5", "task.json",
-    "tokenizer.json", "preprocessor.json", "assets", "special_tokens_map.json", "tokenizer_config.json")
 
 
 def check_replaceable(out_dir: str) -> None:
@@ -366,37 +292,11 @@ def check_replaceable(out_dir: str) -> None:
         raise ClueTfError(f"--output_dir={out_dir}: is a file")
     if not os.path.isdir(out_dir):
         return
-    foreign = sorted(name for name in os.listdir(out_dir)
-                     if not any(fnmatch.fnmatch(name, pattern) for pattern in MODEL_FOLDER_FILES))
+    foreign = sorted(name for name in os.listdir(out_dir) if not formats.is_model_file(name))
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         raise ClueTfError(f"--output_dir={out_dir}: holds files that are not a model's ({shown}); the folder "
                           "is replaced as a whole, so give a new or empty folder")
-
-
-def _save_keras(model, path: str) -> None:
-    """Saves a keras-hub Backbone or Task as is; of our functional head wrappers (whose tied
-    MLM head Keras cannot deserialize) the backbone inside, naming the heads left out."""
-    import keras_hub
-
-    if not isinstance(model, (keras_hub.models.Backbone, keras_hub.models.Task)):
-        backbone = next((layer for layer in model.layers if isinstance(layer, keras_hub.models.Backbone)), None)
-        if backbone is None:
-            raise ClueTfError(f"cannot save a {type(model).__name__} as model.keras")
-        heads = sorted({w.path.split("/")[0] for w in model.weights} - {w.path.split("/")[0] for w in backbone.weights})
-        logger.warning("model.keras holds the %s only; not written: %s", backbone.name, ", ".join(heads))
-        model = backbone
-    model.save(path)
-    return ()
-
-
-def _check_complete(model, rows, skip_paths, output_format: str) -> None:
-    by_path = {w.path: w for w in model.weights}
-    covered = {var.path for var in (row.variable(model, by_path) for row in rows) if var is not None}
-    left = [p for p in by_path if p not in covered and p not in set(skip_paths)]
-    if left:
-        raise ClueTfError(f"the {output_format} format has no place for {', '.join(left[:5])}; "
-                          "choose another --output_format")
 
 
 def write_loaded(out_dir: str, loaded: LoadedModel, output_format: str = "bundle", **options) -> tuple:

@@ -20,7 +20,7 @@ class RegistryEntry:
     download: str
     layout: str
     published: dict
-    published_formats: list = field(default_factory=list)  # folders.FORMATS names
+    published_formats: list = field(default_factory=list)  # formats.FORMAT_NAMES names
     load_with: str = ""
     heads: tuple = ()  # the heads the published checkpoint carries (CLUE's: none)
 

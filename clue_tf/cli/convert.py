@@ -15,12 +15,13 @@ Examples:
 
 from absl import flags
 
+from clue_tf.checkpoints.formats import FORMAT_NAMES
 from clue_tf.cli.common_flags import define_bundle_flags, new_flag_values
 
 FLAGS = new_flag_values()
 define_bundle_flags(FLAGS)
 flags.DEFINE_string("output_dir", None, "Where the converted model goes.", flag_values=FLAGS)
-flags.DEFINE_enum("output_format", "bundle", ["bundle", "hf", "uer", "keras_hub", "keras"],
+flags.DEFINE_enum("output_format", "bundle", list(FORMAT_NAMES),
                   "What to write (see above).", flag_values=FLAGS)
 flags.DEFINE_string("keras_model", None, "A .keras file holding one of our models, to write in "
                     "--output_format.", flag_values=FLAGS)

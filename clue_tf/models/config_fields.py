@@ -21,3 +21,13 @@ def split_fields(cls, values: dict, source: str, skip: tuple = ("extra",)) -> tu
         if not ok:
             raise ConfigError(f"{source}: {name} is {value!r}, expected {wanted.__name__}")
     return known, {k: v for k, v in values.items() if k not in types}
+
+
+def arguments_from(config, table: dict) -> dict:
+    """Constructor arguments from a config, by a table {argument: config field}."""
+    return {argument: getattr(config, field) for argument, field in table.items()}
+
+
+def fields_from(arguments: dict, table: dict) -> dict:
+    """Config fields from constructor arguments (or a saved Keras config), by the same table."""
+    return {field: arguments[argument] for argument, field in table.items() if argument in arguments}

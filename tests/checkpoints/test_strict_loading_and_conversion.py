@@ -2,6 +2,7 @@
 invents a head, round trips between formats are exact, and a keras-hub preset we write
 loads in plain keras-hub."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from clue_tf.checkpoints import formats
 from clue_tf.checkpoints.folders import load, locate, write
 from clue_tf.cli import run_command
 from clue_tf.errors import CheckpointError
@@ -186,8 +188,6 @@ def test_run_pretraining_that_cannot_start_leaves_no_output_dir(tmp_path):
 @pytest.mark.parametrize("output_format", ["keras_hub", "keras"])
 def test_an_interrupted_preset_write_leaves_the_earlier_preset_whole(google, tmp_path, monkeypatch, output_format):
     """The writer is stopped midway by a hook (as a kill would) after writing half a folder."""
-    from clue_tf.checkpoints import folders
-
     bundle, _, _ = google
     preset = tmp_path / "preset"
     args = [f"--bundle_dir={bundle}", f"--output_format={output_format}", f"--output_dir={preset}"]
@@ -198,9 +198,9 @@ def test_an_interrupted_preset_write_leaves_the_earlier_preset_whole(google, tmp
         (Path(out_dir) / "config.json").write_text('{"half": "new"}')
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(folders, "_save_keras", lambda model, path: half_then_interrupt(os.path.dirname(path)))
-    monkeypatch.setattr(type(folders.get_family("bert")), "write_keras_hub_preset",
-                        lambda self, out_dir, *a, **k: half_then_interrupt(out_dir))
+    for name in ("keras", "keras_hub"):  # the writers of checkpoints/formats.py
+        monkeypatch.setitem(formats.FORMATS, name, dataclasses.replace(
+            formats.FORMATS[name], write=lambda out_dir, *a, **k: half_then_interrupt(out_dir)))
     assert run_command("convert", args) == 130
     after = {p.relative_to(preset): p.read_bytes() for p in preset.rglob("*") if p.is_file()}
     assert after == before

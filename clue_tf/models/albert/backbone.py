@@ -17,7 +17,8 @@ from keras_hub.layers import PositionEmbedding, ReversibleEmbedding, Transformer
 
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import KERAS_ACTIVATIONS
-from clue_tf.models.albert.config import AlbertConfig
+from clue_tf.models.albert.config import ENCODER_FIELDS, AlbertConfig
+from clue_tf.models.config_fields import arguments_from
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -160,14 +161,7 @@ class AlbertEncoder(keras_hub.models.Backbone):
 
     @classmethod
     def from_albert_config(cls, config: AlbertConfig, **kwargs) -> "AlbertEncoder":
-        return cls(
-            vocabulary_size=config.vocab_size, embedding_dim=config.embedding_size, hidden_dim=config.hidden_size,
-            num_layers=config.num_hidden_layers, num_heads=config.num_attention_heads,
-            intermediate_dim=config.intermediate_size, num_groups=config.num_hidden_groups,
-            num_inner_repetitions=config.inner_group_num, hidden_act=config.hidden_act,
-            dropout=config.hidden_dropout_prob, max_sequence_length=config.max_position_embeddings,
-            num_segments=config.type_vocab_size, initializer_range=config.initializer_range,
-            layout=config.layout, normalize_first=config.ln_type == "preln", **kwargs)
+        return cls(**arguments_from(config, ENCODER_FIELDS), normalize_first=config.ln_type == "preln", **kwargs)
 
     def albert_config(self) -> AlbertConfig:
         return AlbertConfig(**{**self._albert.__dict__, "extra": {}})

@@ -16,6 +16,16 @@ from clue_tf.models.activations import read_activation, write_activation
 from clue_tf.models.config_fields import split_fields
 
 LAYOUTS = ("google", "brightmart")
+# keras-hub's AlbertBackbone arguments -> our fields: builds its backbone for a preset and
+# reads a preset's config.json (Google's layout, tanh GELU).
+KERAS_HUB_FIELDS = {"vocabulary_size": "vocab_size", "embedding_dim": "embedding_size", "hidden_dim": "hidden_size",
+                    "num_layers": "num_hidden_layers", "num_heads": "num_attention_heads",
+                    "intermediate_dim": "intermediate_size", "num_groups": "num_hidden_groups",
+                    "num_inner_repetitions": "inner_group_num", "dropout": "hidden_dropout_prob",
+                    "max_sequence_length": "max_position_embeddings", "num_segments": "type_vocab_size"}
+# AlbertEncoder's arguments -> our fields (plus `normalize_first`, from ln_type).
+ENCODER_FIELDS = {**KERAS_HUB_FIELDS, "hidden_act": "hidden_act", "initializer_range": "initializer_range",
+                  "layout": "layout"}
 # HF AlbertConfig keys that mean nothing to Google's readers (kept when writing HF again).
 _HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "bos_token_id", "eos_token_id",
             "transformers_version", "torch_dtype", "dtype", "position_embedding_type", "classifier_dropout_prob")

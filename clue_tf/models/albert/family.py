@@ -5,9 +5,9 @@ import logging
 from typing import Iterable, Optional
 
 from clue_tf.errors import ConfigError
-from clue_tf.families import Family
 from clue_tf.models.albert import names as albert_names
-from clue_tf.models.albert.config import AlbertConfig
+from clue_tf.models.albert.config import KERAS_HUB_FIELDS, AlbertConfig
+from clue_tf.models.encoder_family import EncoderFamily
 
 logger = logging.getLogger(__name__)
 
@@ -16,13 +16,15 @@ _BRIGHTMART_MARK = "bert/encoder/layer_shared/attention/self/query/kernel"
 _HF_MARK = "albert.embeddings.word_embeddings.weight"
 
 
-class AlbertFamily(Family):
+class AlbertFamily(EncoderFamily):
+    """Google's heads; next_sentence is the SOP head (same names and shapes)."""
+
     name = "albert"
     description = "ALBERT encoder (Google albert_*_zh, brightmart albert_zh)"
-    heads = ("masked_lm", "next_sentence", "classifier")  # next_sentence: the SOP head, same names
     config_dialects = ("google", "hf")
     tf1_dialect = "google"
-    native_format = "bundle"
+    keras_hub_backbone = "AlbertBackbone"
+    keras_hub_fields = KERAS_HUB_FIELDS
     bundle_config_names = ("albert_config.json", "albert_config*.json")
     bundle_files = ("albert_model.ckpt", "albert_config.json")  # brightmart's names; Google's: model.ckpt-best
 
@@ -49,13 +51,7 @@ class AlbertFamily(Family):
 
     def read_config(self, values: dict, dialect: str, source: str) -> AlbertConfig:
         if dialect == "keras_hub":  # keras-hub's AlbertBackbone: Google's layout, tanh GELU
-            kh = values.get("config", {})
-            keys = {"vocabulary_size": "vocab_size", "embedding_dim": "embedding_size", "hidden_dim": "hidden_size",
-                    "num_layers": "num_hidden_layers", "num_heads": "num_attention_heads",
-                    "intermediate_dim": "intermediate_size", "num_groups": "num_hidden_groups",
-                    "num_inner_repetitions": "inner_group_num", "dropout": "hidden_dropout_prob",
-                    "max_sequence_length": "max_position_embeddings", "num_segments": "type_vocab_size"}
-            values = {ours: kh[theirs] for theirs, ours in keys.items() if theirs in kh}
+            values = self.keras_hub_values(values)
             values["hidden_act"], dialect = "gelu", "google"
         return AlbertConfig.from_dict(values, source=source, dialect=dialect)
 
@@ -90,37 +86,40 @@ class AlbertFamily(Family):
         fitted.validate(source)
         return fitted
 
-    def build(self, config: AlbertConfig, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
+    def encoder_class(self):
         from clue_tf.models.albert.backbone import AlbertEncoder
-        from clue_tf.models.dropout import use_bit_mask_dropout
-        from clue_tf.models.bert.heads import bert_classifier, bert_with_heads
 
-        encoder = use_bit_mask_dropout(AlbertEncoder.from_albert_config(config, dtype=dtype))
-        if not heads:
-            return encoder
-        if tuple(heads) == ("classifier",):
-            return bert_classifier(encoder, num_labels or 2)
-        return bert_with_heads(encoder, tuple(heads), num_labels)
+        return AlbertEncoder
+
+    def build_encoder(self, config: AlbertConfig, dtype=None):
+        from clue_tf.models.dropout import use_bit_mask_dropout
+
+        return use_bit_mask_dropout(self.encoder_class().from_albert_config(config, dtype=dtype))
+
+    def encoder_config(self, encoder) -> AlbertConfig:
+        return encoder.albert_config()
+
+    def keras_hub_problems(self, config: AlbertConfig, allow_gelu_approximation: bool = False) -> list[str]:
+        """keras-hub's AlbertBackbone is Google's layout with E != H, tanh GELU, L a multiple of G."""
+        problems = []
+        if config.layout != "google":
+            problems.append("brightmart's layout (projection before the LayerNorm)")
+        if config.embedding_size == config.hidden_size:
+            problems.append("E == H (keras-hub always projects)")
+        if config.hidden_act != "gelu_tanh":
+            problems.append(f"{config.hidden_act} (keras-hub's AlbertBackbone is tanh GELU only; "
+                            "Google's Chinese ALBERTs use relu)")
+        if config.num_hidden_layers % config.num_hidden_groups:
+            problems.append("layers not a multiple of groups")
+        if config.ln_type != "postln":
+            problems.append("pre-LN")
+        return problems
 
     def rows(self, config: AlbertConfig, dialect: str) -> list:
         return albert_names.albert_rows(config, dialect)
 
     def aliases(self, dialect: str) -> dict:
         return albert_names.ALIASES[dialect]
-
-    def num_labels_in(self, shapes: dict, config: AlbertConfig, dialect: str) -> Optional[int]:
-        for row in self.rows(config, dialect):
-            if row.keras == "classifier_head/bias" and row.name in shapes:
-                return int(shapes[row.name][0])
-        return None
-
-    def config_from_model(self, model) -> Optional[AlbertConfig]:
-        from clue_tf.models.albert.backbone import AlbertEncoder
-
-        if isinstance(model, AlbertEncoder):
-            return model.albert_config()
-        encoder = next((layer for layer in model.layers if isinstance(layer, AlbertEncoder)), None)
-        return encoder.albert_config() if encoder is not None else None
 
     def count_parameters(self, config: AlbertConfig) -> int:
         """Encoder + pooler parameters, counted from the shapes each layout stores."""
@@ -135,58 +134,6 @@ class AlbertFamily(Family):
         block = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h
         blocks = len(config.used_groups()) * config.inner_group_num
         return embeddings + blocks * block + h * h + h
-
-    def write_keras_hub_preset(self, out_dir: str, model, config: AlbertConfig, vocab_file: str,
-                               skip_paths=(), do_lower_case: bool = True, **_) -> tuple:
-        """keras-hub's own AlbertBackbone with our weights, and keras-hub's WordPiece
-        BertTokenizer on the vocab (its AlbertTokenizer is SentencePiece-only). Only where
-        keras-hub's model is this model: Google's layout, E != H, tanh GELU, L a multiple of G."""
-        import keras_hub
-
-        from clue_tf.checkpoints.rows import dump_rows
-        from clue_tf.errors import ClueTfError
-
-        problems = []
-        if config.layout != "google":
-            problems.append("brightmart's layout (projection before the LayerNorm)")
-        if config.embedding_size == config.hidden_size:
-            problems.append("E == H (keras-hub always projects)")
-        if config.hidden_act != "gelu_tanh":
-            problems.append(f"{config.hidden_act} (keras-hub's AlbertBackbone is tanh GELU only; "
-                            "Google's Chinese ALBERTs use relu)")
-        if config.num_hidden_layers % config.num_hidden_groups:
-            problems.append("layers not a multiple of groups")
-        if config.ln_type != "postln":
-            problems.append("pre-LN")
-        if problems:
-            has_hf_form = config.layout == "google" and config.embedding_size != config.hidden_size
-            raise ClueTfError("no keras-hub AlbertBackbone for this model: " + "; ".join(problems)
-                              + ("; use --output_format=bundle or hf" if has_hf_form else
-                                 "; use --output_format=bundle (it has no HF form either)"))
-        state = dump_rows(model, self.rows(config, "keras_hub"), skip_paths)
-        backbone = keras_hub.models.AlbertBackbone(
-            vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,
-            num_heads=config.num_attention_heads, embedding_dim=config.embedding_size,
-            hidden_dim=config.hidden_size, intermediate_dim=config.intermediate_size,
-            num_groups=config.num_hidden_groups, num_inner_repetitions=config.inner_group_num,
-            dropout=config.hidden_dropout_prob, max_sequence_length=config.max_position_embeddings,
-            num_segments=config.type_vocab_size)
-        weights = {w.path: w for w in backbone.weights}
-        for name, value in state.items():
-            weights[name].assign(value)
-        heads = sorted({w.path.split("/")[0] for w in model.weights} - set(weights) - {"token_embedding"})
-        heads = [h for h in heads if h.endswith("_head") and not any(
-            w.path in set(skip_paths) for w in model.weights if w.path.startswith(h + "/"))]
-        if heads:
-            logger.warning("keras-hub ALBERT presets hold the backbone only; not written: %s", ", ".join(heads))
-        backbone.save_to_preset(out_dir)
-        keras_hub.models.BertTokenizer(vocabulary=vocab_file, lowercase=do_lower_case).save_to_preset(out_dir)
-        return ()
-
-    def objective(self, settings, config, vocab):
-        from clue_tf.training.objectives import MaskedLmObjective
-
-        return MaskedLmObjective(settings, self, config, vocab)
 
     def describe(self, config: AlbertConfig) -> str:
         return (f"a {config.layout}-layout ALBERT with {len(config.used_groups())} group(s) of "

@@ -15,7 +15,8 @@ from keras_hub.layers import PositionEmbedding, ReversibleEmbedding, Transformer
 
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import KERAS_ACTIVATIONS as ACTIVATIONS
-from clue_tf.models.bert.config import BertConfig
+from clue_tf.models.bert.config import ENCODER_FIELDS, BertConfig
+from clue_tf.models.config_fields import arguments_from, fields_from
 from clue_tf.models.dropout import use_bit_mask_dropout
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
 _LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
@@ -127,27 +128,11 @@ class BertEncoder(keras_hub.models.Backbone):
         return config
 
     def bert_config(self) -> BertConfig:
-        """The BertConfig that describes this encoder."""
-        return BertConfig(
-            vocab_size=self.vocabulary_size, hidden_size=self.hidden_dim, num_hidden_layers=self.num_layers,
-            num_attention_heads=self.num_heads, intermediate_size=self.intermediate_dim,
-            hidden_act=self.hidden_act, hidden_dropout_prob=self.dropout,
-            attention_probs_dropout_prob=self.dropout, max_position_embeddings=self.max_sequence_length,
-            type_vocab_size=self.num_segments, initializer_range=self.initializer_range)
+        """The BertConfig that describes this encoder (one dropout rate for both of Google's)."""
+        arguments = {name: getattr(self, name) for name in ENCODER_FIELDS}
+        return BertConfig(**fields_from(arguments, ENCODER_FIELDS), attention_probs_dropout_prob=self.dropout)
 
     @classmethod
     def from_bert_config(cls, config: BertConfig, **kwargs) -> "BertEncoder":
         """The encoder a BertConfig describes."""
-        return cls(
-            vocabulary_size=config.vocab_size,
-            num_layers=config.num_hidden_layers,
-            num_heads=config.num_attention_heads,
-            hidden_dim=config.hidden_size,
-            intermediate_dim=config.intermediate_size,
-            hidden_act=config.hidden_act,
-            dropout=config.hidden_dropout_prob,
-            max_sequence_length=config.max_position_embeddings,
-            num_segments=config.type_vocab_size,
-            initializer_range=config.initializer_range,
-            **kwargs,
-        )
+        return cls(**arguments_from(config, ENCODER_FIELDS), **kwargs)

@@ -14,6 +14,15 @@ from clue_tf.errors import ConfigError
 from clue_tf.models.activations import DIALECTS, read_activation, write_activation
 from clue_tf.models.config_fields import split_fields
 
+# keras-hub's BertBackbone arguments -> our fields: builds its backbone for a preset and
+# reads a preset's config.json (keras-hub's backbone is tanh-GELU only).
+KERAS_HUB_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_layers",
+                    "num_heads": "num_attention_heads", "hidden_dim": "hidden_size",
+                    "intermediate_dim": "intermediate_size", "dropout": "hidden_dropout_prob",
+                    "max_sequence_length": "max_position_embeddings", "num_segments": "type_vocab_size"}
+# BertEncoder's arguments -> our fields, both ways (keras-hub's plus the activation and init).
+ENCODER_FIELDS = {**KERAS_HUB_FIELDS, "hidden_act": "hidden_act", "initializer_range": "initializer_range"}
+
 # UER-py's field names -> ours (UER has no vocab_size: the vocab file and weights decide).
 _UER_FIELDS = {"hidden_size": "hidden_size", "layers_num": "num_hidden_layers",
                "heads_num": "num_attention_heads", "feedforward_size": "intermediate_size",

@@ -27,6 +27,7 @@ def interleaved_sinusoid_table(num_positions: int, dim: int) -> np.ndarray:
     return table.astype(np.float32)
 
 
+@keras.saving.register_keras_serializable(package="clue_tf")
 class LogitsBias(keras.layers.Layer):
     """Adds Pegasus' `final_logits_bias` (one value per vocabulary entry)."""
 
@@ -37,6 +38,7 @@ class LogitsBias(keras.layers.Layer):
         return logits + ops.cast(self.bias, logits.dtype)
 
 
+@keras.saving.register_keras_serializable(package="clue_tf")
 class PegasusBackbone(keras_hub.models.Backbone):
     """Encoder-decoder outputs for token ids and padding masks (keras-hub's Seq2Seq inputs)."""
 
@@ -121,6 +123,7 @@ class PegasusBackbone(keras_hub.models.Backbone):
         return config
 
 
+@keras.saving.register_keras_serializable(package="clue_tf")
 class PegasusSeq2SeqLM(keras_hub.models.T5Seq2SeqLM):
     """Pegasus with its LM head and cached generation.
 
