@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from clue_tf.models.seq2seq_config import Seq2SeqConfig
+from clue_tf.private_api import initialize_seq2seq_cache
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
 DROPPED_TOKENS = ("[CLS]", "[SEP]", "[PAD]")
@@ -81,7 +82,7 @@ def _greedy_without_cache(lm, config, encoder_ids, encoder_mask, max_length) -> 
 
     @tf.function(reduce_retracing=True)
     def next_token(decoder_ids):
-        self_cache, cross_cache = lm._initialize_cache(encoder_ids, decoder_ids)
+        self_cache, cross_cache = initialize_seq2seq_cache(lm, encoder_ids, decoder_ids)
         logits, _, _, _ = lm.call_decoder_with_cache(
             encoder_hidden, encoder_mask, decoder_ids, self_cache, 0, cross_cache, 0)
         return tf.argmax(logits[:, -1, :], axis=-1, output_type=tf.int32)

@@ -2,9 +2,8 @@
 
 TensorFlow's stateless_dropout (what Keras calls) draws a uniform float per element in the
 input's dtype and selects; here 32 random bits per element are compared with the rate's
-integer threshold and multiplied in. The mask costs about half (20 -> 11 ms for a
-[32, 12, 128, 128] bfloat16 tensor on this CPU), and the small bfloat16 models spend a third
-of a training step in dropout. The rate is exact to 2^-32 (a bfloat16 uniform has 8 bits),
+integer threshold and multiplied in: about half the cost of the mask
+(`benchmarks/profile_pretraining_step.py` shows where a step's time goes). The rate is exact to 2^-32 (a bfloat16 uniform has 8 bits),
 and the seed still comes from the layer's SeedGenerator, whose state is in checkpoints.
 Configs are untouched: a saved model is a plain Keras Dropout.
 """
@@ -13,6 +12,8 @@ import types
 
 import keras
 import tensorflow as tf
+
+from clue_tf.private_api import inner_layers
 
 
 def bit_mask_dropout(inputs, rate: float, seed) -> tf.Tensor:
@@ -34,7 +35,7 @@ def _call(self, inputs, training=False):
 
 def use_bit_mask_dropout(model: keras.Model) -> keras.Model:
     """Gives every plain Dropout layer inside `model` the bit-mask call; returns the model."""
-    for layer in model._flatten_layers(include_self=False):
+    for layer in inner_layers(model):
         if type(layer) is keras.layers.Dropout:
             layer.call = types.MethodType(_call, layer)
     return model

@@ -15,8 +15,8 @@ import keras_hub
 import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
-from keras_hub.src.utils.tensor_utils import preprocessing_function
 
+from clue_tf.private_api import preprocessing_function
 from clue_tf.tokenization.full_tokenizer import MAX_CHARS_PER_WORD, UNK_TOKEN, FullTokenizer
 from clue_tf.tokenization.graph_normalizer import GraphNormalizer
 from clue_tf.tokenization.vocab import Vocab, load_vocab

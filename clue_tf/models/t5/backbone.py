@@ -6,10 +6,10 @@ of each stack, and a key/value cache for generation. We only configure them.
 """
 
 import keras_hub
-from keras_hub.src.utils.keras_utils import gelu_approximate
 
 from clue_tf.errors import ConfigError
 from clue_tf.models.seq2seq_config import Seq2SeqConfig
+from clue_tf.private_api import gelu_approximate
 
 # keras-hub's T5MultiHeadAttention fixes these; every published T5 uses them.
 KERAS_HUB_BUCKETS, KERAS_HUB_MAX_DISTANCE = 32, 128

@@ -1,0 +1,42 @@
+"""Every use of Keras's and keras-hub's private surface, in one place.
+
+What is not public API can change in any release; `tests/test_private_api.py` checks each
+entry against the installed versions (setup.cfg pins the tested ranges: keras>=3.10,<3.16,
+keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in a run.
+
+- Keras optimizer hooks our optimizers override or call (training/optimization.py):
+  `_all_reduce_sum_gradients` (clip after the one all-reduce), `_get_variable_index`,
+  `_use_weight_decay`.
+- `Layer._flatten_layers`: every layer inside a model (the bit-mask dropout swap).
+- keras-hub's `gelu_approximate` (the activation its T5 layers serialize by name) and its
+  `preprocessing_function` decorator (what its own tokenizers wrap `tokenize` in).
+- keras-hub's T5Seq2SeqLM generation hooks that Pegasus overrides and the cacheless greedy
+  check calls: `_initialize_cache`, `call_encoder`, `call_decoder_with_cache`, `_logits`.
+"""
+
+import keras
+from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-exported)
+from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
+
+__all__ = ["OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate", "initialize_seq2seq_cache", "inner_layers",
+           "preprocessing_function"]
+
+OPTIMIZER_HOOKS = ("_all_reduce_sum_gradients", "_get_variable_index", "_use_weight_decay")
+SEQ2SEQ_HOOKS = {  # method -> the parameters our overrides and calls rely on
+    "_initialize_cache": ("encoder_token_ids", "decoder_token_ids"),
+    "call_encoder": ("token_ids", "padding_mask"),
+    "call_decoder_with_cache": ("encoder_hidden_states", "encoder_padding_mask", "decoder_token_ids",
+                                "self_attention_cache", "self_attention_cache_update_index",
+                                "cross_attention_cache", "cross_attention_cache_update_index"),
+    "_logits": ("hidden_states",),
+}
+
+
+def inner_layers(model: keras.Model) -> list:
+    """Every layer inside `model`, nested ones included, not the model itself."""
+    return list(model._flatten_layers(include_self=False))
+
+
+def initialize_seq2seq_cache(lm, encoder_token_ids, decoder_token_ids):
+    """keras-hub's empty self- and cross-attention caches for a seq2seq LM."""
+    return lm._initialize_cache(encoder_token_ids, decoder_token_ids)

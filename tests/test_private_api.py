@@ -1,0 +1,66 @@
+"""Each entry of clue_tf/private_api.py still exists and still does what we rely on, so a
+Keras or keras-hub upgrade that changes one fails here, by name."""
+
+import inspect
+
+import keras
+import keras_hub
+import numpy as np
+import pytest
+
+from clue_tf import private_api
+
+
+@pytest.mark.parametrize("hook", private_api.OPTIMIZER_HOOKS)
+def test_keras_optimizer_hook_exists(hook):
+    assert callable(getattr(keras.optimizers.Optimizer, hook, None)), hook
+
+
+def test_clipping_runs_in_the_all_reduce_hook():
+    """Our clip lives in `_all_reduce_sum_gradients`: if Keras stopped calling it, steps would be unclipped."""
+    from clue_tf.training.optimization import make_optimizer
+
+    variable = keras.Variable(np.zeros(4, np.float32))
+    optimizer = make_optimizer("adamw_keras", 1.0, 10, 0, weight_decay=0.0, clip_norm=1e-3)
+    calls = []
+    original = type(optimizer)._all_reduce_sum_gradients
+
+    def counting(self, grads_and_vars):
+        calls.append(1)
+        return original(self, grads_and_vars)
+
+    type(optimizer)._all_reduce_sum_gradients = counting
+    try:
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(np.full(4, 100.0, np.float32)), variable)])
+    finally:
+        type(optimizer)._all_reduce_sum_gradients = original
+    assert calls == [1]
+
+
+def test_flatten_layers_reaches_nested_dropout():
+    inner = keras.Sequential([keras.layers.Dropout(0.1, name="inner_dropout")])
+    model = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(2)])
+    assert "inner_dropout" in [layer.name for layer in private_api.inner_layers(model)]
+
+
+def test_gelu_approximate_is_the_tanh_form():
+    x = np.linspace(-4, 4, 17).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(private_api.gelu_approximate(x)),
+                               np.asarray(keras.activations.gelu(x, approximate=True)), atol=1e-6)
+
+
+def test_preprocessing_function_still_wraps_a_method():
+    class Tokenizer:
+        @private_api.preprocessing_function
+        def tokenize(self, inputs):
+            return inputs
+
+    assert callable(Tokenizer().tokenize)
+
+
+@pytest.mark.parametrize("method", sorted(private_api.SEQ2SEQ_HOOKS))
+def test_t5_seq2seq_lm_generation_hooks_keep_their_parameters(method):
+    function = getattr(keras_hub.models.T5Seq2SeqLM, method, None)
+    assert callable(function), method
+    parameters = list(inspect.signature(function).parameters)[1:]
+    assert tuple(parameters[: len(private_api.SEQ2SEQ_HOOKS[method])]) == private_api.SEQ2SEQ_HOOKS[method]
