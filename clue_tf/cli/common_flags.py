@@ -47,6 +47,20 @@ def define_bundle_flags(fv: flags.FlagValues, checkpoint: bool = True, config: b
         "models and False for cased models.", flag_values=fv)
 
 
+def settings_from_flags(cls, fv: flags.FlagValues, renames: Optional[dict] = None, **given):
+    """A settings dataclass from the flags that share its field names (`renames`: field ->
+    flag where Google's flag name differs, e.g. seed -> random_seed); `given` wins."""
+    import dataclasses
+
+    renames = renames or {}
+    values = {}
+    for field in dataclasses.fields(cls):
+        flag = renames.get(field.name, field.name)
+        if field.name not in given and flag in fv:
+            values[field.name] = fv[flag].value
+    return cls(**values, **given)
+
+
 def require_at_least(fv: flags.FlagValues, **lowest: int) -> None:
     """Integer flags below their lowest sensible value are one error naming the flag."""
     from clue_tf.errors import ClueTfError

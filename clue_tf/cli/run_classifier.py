@@ -54,22 +54,11 @@ flags.DEFINE_float("warmup_proportion", 0.1,
 
 
 def main(fv: flags.FlagValues) -> int:
+    from clue_tf.cli.common_flags import settings_from_flags
     from clue_tf.tasks.classifier import ClassifierSettings, run_classifier
 
-    results = run_classifier(ClassifierSettings(
-        task_name=fv.task_name, data_dir=fv.data_dir, output_dir=fv.output_dir, bundle_dir=fv.bundle_dir,
-        bert_config_file=fv.bert_config_file, vocab_file=fv.vocab_file, init_checkpoint=fv.init_checkpoint,
-        do_lower_case=fv.do_lower_case, max_seq_length=fv.max_seq_length, do_train=fv.do_train,
-        do_eval=fv.do_eval, do_predict=fv.do_predict, train_batch_size=fv.train_batch_size,
-        eval_batch_size=fv.eval_batch_size, predict_batch_size=fv.predict_batch_size,
-        learning_rate=fv.learning_rate, num_train_epochs=fv.num_train_epochs,
-        warmup_proportion=fv.warmup_proportion, strategy="tpu" if fv.use_tpu else fv.strategy,
-        mixed_precision=fv.mixed_precision, use_xla=fv.use_xla, bucket_by_length=fv.bucket_by_length,
-        tokenize_in_graph=fv.tokenize_in_graph,
-        train_file=fv.train_file, dev_file=fv.dev_file, max_train_examples=fv.max_train_examples,
-        submission_zip=fv.submission_zip, seed=fv.random_seed,
-        allow_unused_weights=fv.allow_unused_weights, optimizer=fv.optimizer,
-        export_saved_model=fv.export_saved_model))
+    results = run_classifier(settings_from_flags(ClassifierSettings, fv, renames={"seed": "random_seed"},
+                                                 strategy="tpu" if fv.use_tpu else fv.strategy))
     if "eval" in results:
         print("eval: " + ", ".join(f"{k} = {v}" for k, v in results["eval"].items()))
     for path in results.get("predict", []):

@@ -53,7 +53,7 @@ flags.mark_flags_as_required(["input_file", "output_dir"], flag_values=FLAGS)
 
 
 def main(fv: flags.FlagValues) -> int:
-    from clue_tf.cli.common_flags import locate_model
+    from clue_tf.cli.common_flags import locate_model, settings_from_flags
     from clue_tf.errors import ClueTfError
     from clue_tf.families import get_family
     from clue_tf.training.pretraining import PretrainingSettings, require_action, run_pretraining
@@ -65,22 +65,9 @@ def main(fv: flags.FlagValues) -> int:
         raise ClueTfError("give --bert_config_file or --bundle_dir")
     # --bundle_dir alone means: start from that model
     files = locate_model(fv, need_weights=False, family=fv.model_family)
-    config_file, vocab_file, init_checkpoint = files.config_file, files.vocab_file, files.weights
-    results = run_pretraining(PretrainingSettings(
-        input_file=fv.input_file, output_dir=fv.output_dir, bert_config_file=config_file,
-        vocab_file=vocab_file, init_checkpoint=init_checkpoint, max_seq_length=fv.max_seq_length,
-        max_predictions_per_seq=fv.max_predictions_per_seq, train_batch_size=fv.train_batch_size,
-        eval_batch_size=fv.eval_batch_size, learning_rate=fv.learning_rate,
-        num_train_steps=fv.num_train_steps, num_warmup_steps=fv.num_warmup_steps,
-        save_checkpoints_steps=fv.save_checkpoints_steps, iterations_per_loop=fv.iterations_per_loop,
-        max_eval_steps=fv.max_eval_steps, keep_checkpoints=fv.keep_checkpoints, do_train=fv.do_train,
-        do_eval=fv.do_eval, strategy=fv.strategy, use_tpu=fv.use_tpu, tpu_name=fv.tpu_name,
-        tpu_zone=fv.tpu_zone, gcp_project=fv.gcp_project, optimizer=fv.optimizer,
-        mixed_precision=fv.mixed_precision, use_xla=fv.use_xla, dynamic_masking=fv.dynamic_masking, nsp=fv.nsp,
-        sentence_order=fv.sentence_order,
-        seed=fv.random_seed, deterministic=fv.deterministic, model_family=fv.model_family,
-        allow_unused_weights=fv.allow_unused_weights,
-        max_target_length=fv.max_target_length))
+    results = run_pretraining(settings_from_flags(
+        PretrainingSettings, fv, renames={"seed": "random_seed"}, bert_config_file=files.config_file,
+        vocab_file=files.vocab_file, init_checkpoint=files.weights))
     if "data" in results:
         print(f"data: {results['data']['instances']} instances; {fv.num_train_steps} steps x "
               f"{fv.train_batch_size} = {results['data']['epochs']:.2f} epochs")
