@@ -1,1 +1,1 @@
-"""Original (TF1 name-based) checkpoint bundles: name maps and reading."""
+"""Checkpoint formats (Google TF1 bundles, HF folders, UER-py, mesh-TF, keras-hub presets): locate, load strictly, write; the model registry."""

@@ -8,8 +8,8 @@ from clue_tf import __version__
 
 # name -> one line for `clue-tf --help`
 COMMANDS = {
-    "create_pretraining_data": "make masked-LM/NSP TFRecords from raw text (Google's schema)",
-    "run_pretraining": "pretrain a BERT-family model under a tf.distribute strategy",
+    "create_pretraining_data": "make pretraining TFRecords from raw text (masked LM/NSP, T5 spans, Pegasus gaps)",
+    "run_pretraining": "pretrain any registered family under a tf.distribute strategy",
     "run_classifier": "fine-tune / evaluate / predict a CLUE classification task",
     "extract_features": "write contextual embeddings as Google's JSON lines",
     "tokenize": "tokenize a text file exactly as Google's FullTokenizer",
@@ -17,7 +17,7 @@ COMMANDS = {
     "predict": "predict a CLUE test file with an exported SavedModel",
     "fill_mask": "predict the tokens behind [MASK] with a bundle's MLM head",
     "text2text": "generate text with a Chinese T5 v1.1 or Pegasus model",
-    "convert": "convert between original bundles, Keras weights and keras-hub presets",
+    "convert": "convert a model between its published forms (bundle, HF, UER, keras-hub, .keras)",
     "build_vocab": "learn a WordPiece vocab.txt from a corpus",
 }
 

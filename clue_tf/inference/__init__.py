@@ -1,1 +1,1 @@
-"""Using a loaded bundle: feature extraction and masked-token prediction."""
+"""Using a loaded model: feature extraction, masked-token prediction, text-to-text generation."""

@@ -1,1 +1,1 @@
-"""Model architectures: BERT-family encoders (and later T5, Pegasus)."""
+"""Model architectures per family (BERT, ALBERT, T5 v1.1, Pegasus): configs, Keras models, heads, weight names, family records."""

@@ -1,7 +1,8 @@
 """Google BERT's FullTokenizer, reproduced exactly: basic tokenization, then WordPiece.
 
-This is the reference path, written to read like Google's `tokenization.py`. The
-in-graph tokenizer (`graph_tokenizer.py`) must give the same ids for every text.
+This is the reference path, written to read like Google's `tokenization.py`. The in-graph
+tokenizer (`graph_normalizer.py` and tensorflow-text's WordPiece, joined in
+`bert_tokenizer.py`) must give the same ids for every text.
 """
 
 import functools
