@@ -7,14 +7,13 @@ Run with `-s` to see the layering as the test reads it.
 
 import ast
 import collections
-from pathlib import Path
 
 from tests.helpers import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "clue_tf"
 # Lowest first; a module may import its own layer and the ones below.
 LAYERS = [
-    ("errors", "families", "rows", "io_utils", "progress", "private_api"),
+    ("errors", "families", "rows", "io", "progress", "private_api"),
     ("tokenization", "models"),
     ("checkpoints", "data"),
     ("training", "serving", "inference"),

@@ -21,7 +21,8 @@ from clue_tf.checkpoints import formats, hf, tf1
 from clue_tf.rows import LoadReport, WeightSource, load_rows
 from clue_tf.errors import CheckpointError, ClueTfError, VocabError
 from clue_tf.families import Family, all_families, check_weights_family, family_of_config, get_family
-from clue_tf.io_utils import atomic_directory, check_own_folder, read_json_config
+from clue_tf.io.json_config import read_json_config
+from clue_tf.io.outputs import atomic_directory, check_own_folder
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
 logger = logging.getLogger(__name__)

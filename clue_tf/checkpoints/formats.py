@@ -15,7 +15,7 @@ from typing import Callable, Optional
 from clue_tf.checkpoints import hf, keras_hub_preset
 from clue_tf.errors import ClueTfError
 from clue_tf.families import Family
-from clue_tf.io_utils import write_json_config
+from clue_tf.io.json_config import write_json_config
 from clue_tf.rows import WeightSource, dump_rows
 
 logger = logging.getLogger(__name__)

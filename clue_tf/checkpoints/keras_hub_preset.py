@@ -12,7 +12,7 @@ import os
 
 from clue_tf.errors import CheckpointError, ClueTfError, ConfigError
 from clue_tf.families import Family
-from clue_tf.io_utils import read_json_config
+from clue_tf.io.json_config import read_json_config
 from clue_tf.models.config_fields import arguments_from
 from clue_tf.rows import WeightSource, dump_rows
 

@@ -110,7 +110,8 @@ def main(fv: flags.FlagValues, beam_args: Sequence[str] = ()) -> int:
     from clue_tf.data.create_pretraining_data import (create_pretraining_data, create_records_per_file,
                                                       create_seq2seq_pretraining_data)
     from clue_tf.errors import ClueTfError
-    from clue_tf.io_utils import check_file_target, expand_file_patterns
+    from clue_tf.io.inputs import expand_file_patterns
+    from clue_tf.io.outputs import check_file_target
 
     require_at_least(fv, max_seq_length=4, dupe_factor=1, max_predictions_per_seq=1, max_target_length=2,
                      num_shards=0)

@@ -31,7 +31,7 @@ def main(fv: flags.FlagValues) -> int:
     from clue_tf.cli.common_flags import locate_model, require_at_least
     from clue_tf.errors import ClueTfError
     from clue_tf.inference.features import extract_features
-    from clue_tf.io_utils import check_file_target
+    from clue_tf.io.outputs import check_file_target
     from clue_tf.tokenization.full_tokenizer import FullTokenizer
 
     require_at_least(fv, batch_size=1, max_seq_length=3)

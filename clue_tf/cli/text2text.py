@@ -33,7 +33,8 @@ def main(fv: flags.FlagValues) -> int:
     from clue_tf.cli.common_flags import require_at_least
     from clue_tf.errors import ClueTfError
     from clue_tf.inference.text2text import Text2Text
-    from clue_tf.io_utils import atomic_write, check_file_target, read_lines
+    from clue_tf.io.inputs import read_lines
+    from clue_tf.io.outputs import atomic_write, check_file_target
     from clue_tf.models.seq2seq_config import Seq2SeqConfig
 
     if (fv.text is None) == (fv.input_file is None):

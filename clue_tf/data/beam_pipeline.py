@@ -19,7 +19,8 @@ from clue_tf.data.document_seeds import file_keys
 from clue_tf.data.file_examples import COUNT_NAMES, FileExampleMaker, PretrainingDataSettings
 from clue_tf.data.record_counts import counts_path, counts_record
 from clue_tf.errors import ClueTfError, InputTextError
-from clue_tf.io_utils import raise_disk_full, read_lines
+from clue_tf.io.inputs import read_lines
+from clue_tf.io.outputs import raise_disk_full
 
 logger = logging.getLogger(__name__)
 

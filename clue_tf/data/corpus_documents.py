@@ -10,7 +10,7 @@ A line that is not UTF-8 is an error naming the file and line.
 import re
 from typing import Iterator
 
-from clue_tf.io_utils import read_lines
+from clue_tf.io.inputs import read_lines
 
 INPUT_FORMATS = ("sentences", "documents")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])(?![」』”’\"'）)])|(?<=[。！？!?][」』”’\"'）)])")

@@ -51,6 +51,10 @@ class PretrainingDataSettings:
     gap_sentence_selection: str = "lead"
 
     def __post_init__(self):
+        self.check()  # frozen and handed to Beam workers: checked once, where it is made
+
+    def check(self) -> None:
+        """One error naming the setting for a combination no record can be made with."""
         if self.record_kind not in RECORD_KINDS:
             raise ClueTfError(f"record kind must be one of {', '.join(RECORD_KINDS)}, got {self.record_kind!r}")
         if self.max_seq_length < 5:
@@ -154,31 +158,33 @@ class FileExampleMaker:
         return FileExamples(encode_examples(features), counts)
 
     def _bert_features(self, path: str, key: str, documents: list[fast.Document]) -> dict:
-        s = self.settings
-        if s.next_sentence and sum(len(d) for d in documents) < 2:
+        settings = self.settings
+        if settings.next_sentence and sum(len(d) for d in documents) < 2:
             raise ClueTfError(f"{path}: next-sentence pairs need at least two sentences in a file; "
                               "add text or use --nsp=false")
         pairs, labels, draws, owners = [], [], [], []
-        for dupe_round in range(s.dupe_factor):
+        for dupe_round in range(settings.dupe_factor):
             for index in range(len(documents)):
-                rng = document_rng(s.random_seed, key, index, dupe_round)
-                if s.next_sentence:
-                    made = list(fast.pair_instances(documents, index, rng, s.max_seq_length, s.short_seq_prob,
-                                                    s.sentence_order))
+                rng = document_rng(settings.random_seed, key, index, dupe_round)
+                if settings.next_sentence:
+                    made = list(fast.pair_instances(documents, index, rng, settings.max_seq_length,
+                                                    settings.short_seq_prob,
+                                                    settings.sentence_order))
                 else:
-                    made = [(a, None, False) for a in fast.packed_instances(documents[index], s.max_seq_length)]
+                    made = [(a, None, False) for a in fast.packed_instances(documents[index], settings.max_seq_length)]
                 if not made:
                     continue
                 pairs.extend((a, b) for a, b, _ in made)
                 labels.extend(label for _, _, label in made)
                 owners.append((index, dupe_round, len(made)))
-                if s.masked and not self._word_flags:
-                    draws.append(fast.mask_draws(rng, len(made), s.max_seq_length, s.max_predictions_per_seq))
+                if settings.masked and not self._word_flags:
+                    draws.append(fast.mask_draws(rng, len(made), settings.max_seq_length,
+                                                 settings.max_predictions_per_seq))
         if not pairs:
-            return {"input_ids": np.zeros((0, s.max_seq_length), np.int64)}
-        ids, segments, lengths = fast.assemble(pairs, self.special, s.max_seq_length)
-        width = s.max_predictions_per_seq
-        if not s.masked:
+            return {"input_ids": np.zeros((0, settings.max_seq_length), np.int64)}
+        ids, segments, lengths = fast.assemble(pairs, self.special, settings.max_seq_length)
+        width = settings.max_predictions_per_seq
+        if not settings.masked:
             positions = np.zeros((len(ids), width), np.int64)
             label_ids, weights = positions.copy(), positions.astype(np.float32)
         elif self._word_flags:
@@ -186,10 +192,10 @@ class FileExampleMaker:
             positions, label_ids, weights = self._mask_words(ids, flags, lengths, key, owners)
         else:
             positions, label_ids, weights = fast.mask_rows(ids, lengths, np.concatenate(draws), self.special,
-                                                           s.masked_lm_prob, width)
+                                                           settings.masked_lm_prob, width)
         return {
             "input_ids": ids,
-            "input_mask": (np.arange(s.max_seq_length)[None, :] < lengths[:, None]).astype(np.int64),
+            "input_mask": (np.arange(settings.max_seq_length)[None, :] < lengths[:, None]).astype(np.int64),
             "segment_ids": segments,
             "masked_lm_positions": positions,
             "masked_lm_ids": label_ids,
@@ -202,20 +208,20 @@ class FileExampleMaker:
         with that document's stream (`owners`: document index, dupe round, row count)."""
         from clue_tf.data.pretraining import create_masked_lm_predictions
 
-        s, lines, vocab_ids = self.settings, self.vocab.lines, self.vocab.ids
+        settings, lines, vocab_ids = self.settings, self.vocab.lines, self.vocab.ids
         words = list(self.vocab.ids)
-        positions = np.zeros((len(ids), s.max_predictions_per_seq), np.int64)
+        positions = np.zeros((len(ids), settings.max_predictions_per_seq), np.int64)
         labels = np.zeros_like(positions)
         weights = np.zeros(positions.shape, np.float32)
         row_streams = [(index, dupe_round) for index, dupe_round, rows in owners for _ in range(rows)]
         rng = None
         for row in range(len(ids)):
             if row == 0 or row_streams[row] != row_streams[row - 1]:
-                rng = document_python_rng(s.random_seed, key, *row_streams[row])
+                rng = document_python_rng(settings.random_seed, key, *row_streams[row])
             tokens = [lines[i] for i in ids[row, : lengths[row]]]
             output, chosen, chosen_labels = create_masked_lm_predictions(
-                tokens, flags[row, : lengths[row]].tolist(), s.masked_lm_prob, s.max_predictions_per_seq, words, rng,
-                s.whole_word_mask, s.ngram)
+                tokens, flags[row, : lengths[row]].tolist(), settings.masked_lm_prob,
+                settings.max_predictions_per_seq, words, rng, settings.whole_word_mask, settings.ngram)
             ids[row, : lengths[row]] = [vocab_ids[t] for t in output]
             positions[row, : len(chosen)] = chosen
             labels[row, : len(chosen)] = [vocab_ids[t] for t in chosen_labels]
@@ -226,23 +232,25 @@ class FileExampleMaker:
         """T5 span corruption or Pegasus gap sentences, per document with its own seed."""
         from clue_tf.data import seq2seq_pretraining as s2s
 
-        s, lines, vocab_ids = self.settings, self.vocab.lines, self.vocab.ids
+        settings, lines, vocab_ids = self.settings, self.vocab.lines, self.vocab.ids
         instances = []
-        rounds = s.dupe_factor if s.record_kind == "span_corruption" or s.gap_sentence_selection == "random" else 1
+        redrawn = settings.record_kind == "span_corruption" or settings.gap_sentence_selection == "random"
+        rounds = settings.dupe_factor if redrawn else 1
         for dupe_round in range(rounds):
             for index, document in enumerate(documents):
                 sentences = [[lines[i] for i in sentence] for sentence in document]
-                rng = document_python_rng(s.random_seed, key, index, dupe_round)
-                if s.record_kind == "span_corruption":
-                    made = s2s.span_corruption_instances([sentences], self.vocab, s.max_seq_length, rng, 1,
-                                                         s.span_selection, s.masked_lm_prob)
+                rng = document_python_rng(settings.random_seed, key, index, dupe_round)
+                if settings.record_kind == "span_corruption":
+                    made = s2s.span_corruption_instances([sentences], self.vocab, settings.max_seq_length, rng, 1,
+                                                         settings.span_selection, settings.masked_lm_prob)
                 else:
-                    made = s2s.gap_sentence_instances([sentences], s.max_seq_length, s.max_target_length, rng,
-                                                      s.gap_sentence_ratio, s.gap_sentence_selection, 1)
+                    made = s2s.gap_sentence_instances([sentences], settings.max_seq_length,
+                                                      settings.max_target_length, rng,
+                                                      settings.gap_sentence_ratio, settings.gap_sentence_selection, 1)
                 instances.extend(made)
         features = {}
-        for name, width, flag, side in (("input", s.max_seq_length, "max_seq_length", "source"),
-                                        ("target", s.max_target_length, "max_target_length", "target")):
+        for name, width, flag, side in (("input", settings.max_seq_length, "max_seq_length", "source"),
+                                        ("target", settings.max_target_length, "max_target_length", "target")):
             ids = np.zeros((len(instances), width), np.int64)
             mask = np.zeros_like(ids)
             for row, instance in enumerate(instances):

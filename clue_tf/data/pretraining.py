@@ -20,7 +20,7 @@ from typing import Sequence
 from tqdm import tqdm
 
 from clue_tf.errors import ClueTfError
-from clue_tf.io_utils import read_lines
+from clue_tf.io.inputs import read_lines
 from clue_tf.tokenization.unicode_rules import is_cjk
 from clue_tf.tokenization.vocab import Vocab
 

@@ -28,7 +28,7 @@ def counts_text(record: dict) -> str:
 
 def record_files(patterns: str) -> list[str]:
     """TFRecord files of comma-separated globs, less the counts files a glob like `out/*` catches."""
-    from clue_tf.io_utils import expand_file_patterns
+    from clue_tf.io.inputs import expand_file_patterns
 
     return [f for f in expand_file_patterns(patterns, "TFRecord file") if not f.endswith(SUFFIX)]
 

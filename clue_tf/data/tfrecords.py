@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from clue_tf.data.pretraining import TrainingInstance
 from clue_tf.errors import InputTextError, OutputError
-from clue_tf.io_utils import replace_together
+from clue_tf.io.outputs import replace_together
 from clue_tf.tokenization.vocab import Vocab
 
 

@@ -7,7 +7,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from clue_tf.errors import ClueTfError
-from clue_tf.io_utils import atomic_write, read_lines
+from clue_tf.io.inputs import read_lines
+from clue_tf.io.outputs import atomic_write
 from clue_tf.tokenization.encoding import encode_example
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
 

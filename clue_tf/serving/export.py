@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import atomic_directory, check_own_folder
+from clue_tf.io.outputs import atomic_directory, check_own_folder
 from clue_tf.models.backbones import find_encoder
 from clue_tf.serving.signatures import ServingFunctions
 
@@ -49,22 +49,21 @@ class ExportSettings:
     top_k: int = 5
     allow_unused_weights: bool = False
 
-
-def check_settings(s: ExportSettings, folder_flag: str = "export_dir") -> None:
-    """Settings that would fail the export, named by their flag (`folder_flag`: the flag that
-    gave the export folder, --export_saved_model in run_classifier)."""
-    if s.precision not in PRECISIONS:
-        raise ClueTfError(f"--precision={s.precision}: one of {', '.join(PRECISIONS)}")
-    if s.max_seq_length < 3:
-        raise ClueTfError(f"--max_seq_length={s.max_seq_length}: must be at least 3 ([CLS] a [SEP])")
-    if s.top_k < 1:
-        raise ClueTfError(f"--top_k={s.top_k}: must be at least 1")
-    check_own_folder(s.export_dir, folder_flag)
-    if os.path.isfile(s.export_dir):
-        raise ClueTfError(f"--{folder_flag}={s.export_dir}: is a file")
-    if os.path.isdir(s.export_dir) and os.listdir(s.export_dir) and not is_saved_model(s.export_dir):
-        raise ClueTfError(f"--{folder_flag}={s.export_dir}: holds files that are not a SavedModel; "
-                          "give a new or empty folder (it is replaced as a whole)")
+    def check(self, folder_flag: str = "export_dir") -> None:
+        """Settings that would fail the export, named by their flag (`folder_flag`: the flag that
+        gave the export folder, --export_saved_model in run_classifier)."""
+        if self.precision not in PRECISIONS:
+            raise ClueTfError(f"--precision={self.precision}: one of {', '.join(PRECISIONS)}")
+        if self.max_seq_length < 3:
+            raise ClueTfError(f"--max_seq_length={self.max_seq_length}: must be at least 3 ([CLS] a [SEP])")
+        if self.top_k < 1:
+            raise ClueTfError(f"--top_k={self.top_k}: must be at least 1")
+        check_own_folder(self.export_dir, folder_flag)
+        if os.path.isfile(self.export_dir):
+            raise ClueTfError(f"--{folder_flag}={self.export_dir}: is a file")
+        if os.path.isdir(self.export_dir) and os.listdir(self.export_dir) and not is_saved_model(self.export_dir):
+            raise ClueTfError(f"--{folder_flag}={self.export_dir}: holds files that are not a SavedModel; "
+                              "give a new or empty folder (it is replaced as a whole)")
 
 
 def is_saved_model(path: str) -> bool:
@@ -83,19 +82,20 @@ class ServingModule(tf.Module):
         self.serving_info = tf.saved_model.Asset(info_file)
 
 
-def export_saved_model(s: ExportSettings) -> dict:
+def export_saved_model(settings: ExportSettings) -> dict:
     """Writes the SavedModel to `s.export_dir` atomically; returns its serving info."""
-    check_settings(s)
-    files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
-                           weights=s.init_checkpoint, need_vocab=True)
+    settings.check()
+    files = folders.locate(settings.bundle_dir, config_file=settings.bert_config_file, vocab_file=settings.vocab_file,
+                           weights=settings.init_checkpoint, need_vocab=True)
     if "classifier" not in files.family.heads:
         raise ClueTfError(f"{files.family.name} models are not exported for serving (encoder families only)")
-    loaded = folders.load(files, heads="present", num_labels=len(s.labels) if s.labels is not None else None,
-                          allow_unused=s.allow_unused_weights, dtype=s.precision)
-    return export_loaded(loaded, s)
+    loaded = folders.load(files, heads="present",
+                          num_labels=len(settings.labels) if settings.labels is not None else None,
+                          allow_unused=settings.allow_unused_weights, dtype=settings.precision)
+    return export_loaded(loaded, settings)
 
 
-def export_loaded(loaded, s: ExportSettings) -> dict:
+def export_loaded(loaded, settings: ExportSettings) -> dict:
     """export_saved_model for a model already loaded (run_classifier's, after training)."""
     from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 
@@ -103,29 +103,29 @@ def export_loaded(loaded, s: ExportSettings) -> dict:
     heads = set(loaded.family.heads) - set(loaded.report.initial_heads)
     heads &= {layer.name[: -len("_head")] for layer in getattr(model, "layers", []) if layer.name.endswith("_head")}
     limit = getattr(find_encoder(model), "max_sequence_length", None)
-    if limit and s.max_seq_length > limit:
-        raise ClueTfError(f"--max_seq_length={s.max_seq_length}: above the model's {limit} positions")
-    if "classifier" in heads and s.labels is None:
+    if limit and settings.max_seq_length > limit:
+        raise ClueTfError(f"--max_seq_length={settings.max_seq_length}: above the model's {limit} positions")
+    if "classifier" in heads and settings.labels is None:
         raise ClueTfError(f"{loaded.files.weights}: has a classifier head; give --task_name for its labels")
-    if s.labels is not None and "classifier" not in heads:
+    if settings.labels is not None and "classifier" not in heads:
         raise CheckpointError(f"{loaded.files.weights}: has no classifier head (output_weights / output_bias) "
                               "to serve --task_name with; train it first (run_classifier --do_train), or "
                               "export without --task_name for the features signatures")
-    tokenizer = BertTokenizer(loaded.vocab, do_lower_case=s.do_lower_case)
-    mask_tokenizer = BertTokenizer(loaded.vocab, do_lower_case=s.do_lower_case, keep_special_tokens=True,
+    tokenizer = BertTokenizer(loaded.vocab, do_lower_case=settings.do_lower_case)
+    mask_tokenizer = BertTokenizer(loaded.vocab, do_lower_case=settings.do_lower_case, keep_special_tokens=True,
                                    special_tokens=["[MASK]"])
-    labels = list(s.labels) if s.labels is not None else None
+    labels = list(settings.labels) if settings.labels is not None else None
     if labels is not None:
         units = model.get_layer("classifier_head").units
         if units != len(labels):
             raise ClueTfError(f"{loaded.files.weights}: classifier head has {units} labels, "
-                              f"{s.task_name or 'the labels given'} has {len(labels)}")
-    pair = labels is not None and s.pair
-    info = {"task_name": s.task_name if labels is not None else None, "labels": labels, "pair": pair,
-            "max_seq_length": s.max_seq_length, "do_lower_case": s.do_lower_case,
-            "precision": s.precision, "family": loaded.family.name, "heads": sorted(heads),
+                              f"{settings.task_name or 'the labels given'} has {len(labels)}")
+    pair = labels is not None and settings.pair
+    info = {"task_name": settings.task_name if labels is not None else None, "labels": labels, "pair": pair,
+            "max_seq_length": settings.max_seq_length, "do_lower_case": settings.do_lower_case,
+            "precision": settings.precision, "family": loaded.family.name, "heads": sorted(heads),
             "signatures": []}
-    functions = ServingFunctions(model, tokenizer, mask_tokenizer, s.max_seq_length, labels, s.top_k)
+    functions = ServingFunctions(model, tokenizer, mask_tokenizer, settings.max_seq_length, labels, settings.top_k)
     signatures = {"features": functions.features(), "features_pair": functions.features_pair(),
                   "tokenize": functions.tokenize()}
     if "classifier" in heads:
@@ -140,9 +140,9 @@ def export_loaded(loaded, s: ExportSettings) -> dict:
         with open(info_file, "w", encoding="utf-8") as f:
             json.dump(info, f, ensure_ascii=False, indent=2)
         module = ServingModule(model, tokenizer, mask_tokenizer, loaded.vocab_file, info_file)
-        with atomic_directory(s.export_dir) as tmp:
+        with atomic_directory(settings.export_dir) as tmp:
             tf.saved_model.save(module, tmp, signatures=signatures)
-    logger.info("wrote %s: signatures %s", s.export_dir, ", ".join(info["signatures"]))
+    logger.info("wrote %s: signatures %s", settings.export_dir, ", ".join(info["signatures"]))
     return info
 
 

@@ -19,54 +19,57 @@ import tensorflow as tf
 
 from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
-from clue_tf.io_utils import atomic_file_path, atomic_write, output_lock
+from clue_tf.io.outputs import atomic_file_path, atomic_write, output_lock
 from clue_tf.models.backbones import find_encoder
-from clue_tf.tasks.classifier_checks import check_flags, read_inputs
+from clue_tf.tasks.classifier_checks import read_inputs
 from clue_tf.tasks.classifier_data import encoded_rows, featurize, make_dataset
 from clue_tf.tasks.clue import get_task, label_descriptions, read_examples
 from clue_tf.tasks.submission import prediction_files, write_prediction_set
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
 from clue_tf.training.optimization import make_optimizer
+from clue_tf.training.settings import TrainingSettings
 from clue_tf.training.strategy import check_float16_replicas, make_strategy
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class ClassifierSettings:
-    """run_classifier's settings; names follow Google's flags."""
+@dataclass(kw_only=True)
+class ClassifierSettings(TrainingSettings):
+    """run_classifier's settings beyond every run's; names follow Google's flags."""
 
     task_name: str
     data_dir: str
-    output_dir: str
     bundle_dir: Optional[str] = None
-    bert_config_file: Optional[str] = None
-    vocab_file: Optional[str] = None
-    init_checkpoint: Optional[str] = None
     do_lower_case: bool = True
-    max_seq_length: int = 128
-    do_train: bool = False
-    do_eval: bool = False
     do_predict: bool = False
-    train_batch_size: int = 32
-    eval_batch_size: int = 8
     predict_batch_size: int = 8
-    learning_rate: float = 5e-5
     num_train_epochs: float = 3.0
     warmup_proportion: float = 0.1
-    strategy: str = "one_device"
-    mixed_precision: str = "float32"
-    use_xla: bool = False  # Keras compiles the train step with jit_compile=True
     bucket_by_length: bool = True
     tokenize_in_graph: bool = True  # the tf.data tokenizer; False: Google's Python one (same ids)
     train_file: str = "train.json"
     dev_file: str = "dev.json"
     max_train_examples: Optional[int] = None
     submission_zip: bool = False
-    seed: int = 12345
-    allow_unused_weights: bool = False
-    optimizer: str = "adamw"  # Google's AdamWeightDecay; "adamw_keras": Keras's AdamW
     export_saved_model: Optional[str] = None  # a serving SavedModel of the trained (or given) model
+
+    def check(self) -> None:
+        """The flag values alone, before any file is read or model built."""
+        if not (self.do_train or self.do_eval or self.do_predict or self.export_saved_model):
+            raise ClueTfError("nothing to do: set at least one of --do_train, --do_eval, --do_predict "
+                              "(or --export_saved_model)")
+        super().check()
+        self.require_at_least(predict_batch_size=1)
+        if self.do_train:
+            if not self.num_train_epochs > 0:
+                raise ClueTfError(f"--num_train_epochs={self.num_train_epochs}: must be above 0")
+            if not 0 <= self.warmup_proportion <= 1:
+                raise ClueTfError(f"--warmup_proportion={self.warmup_proportion}: must be in [0, 1]")
+            if self.max_train_examples is not None and self.max_train_examples < 1:
+                raise ClueTfError(f"--max_train_examples={self.max_train_examples}: must be at least 1 "
+                                  "(leave it out for all)")
+        if not os.path.isdir(self.data_dir):
+            raise ClueTfError(f"--data_dir={self.data_dir}: no such folder")
 
 
 class BestWeights(keras.callbacks.Callback):
@@ -94,39 +97,41 @@ def save_weights_atomically(model, path: str) -> None:
 class ClassifierRun:
     """One task's model, tokenizer and data; train / evaluate / predict write Google's outputs."""
 
-    def __init__(self, s: ClassifierSettings):
-        self.s = s
-        self.task = get_task(s.task_name)
-        check_flags(s)
-        self.examples = read_inputs(s, self.task)  # every input checked before the model is built
-        keras.utils.set_random_seed(s.seed)
-        keras.mixed_precision.set_global_policy(s.mixed_precision)
-        self.strategy = make_strategy(s.strategy)
-        check_float16_replicas(s.mixed_precision, self.strategy)
-        files = folders.locate(s.bundle_dir, config_file=s.bert_config_file, vocab_file=s.vocab_file,
-                               weights=s.init_checkpoint, need_vocab=True)
+    def __init__(self, settings: ClassifierSettings):
+        self.settings = settings
+        self.task = get_task(settings.task_name)
+        settings.check()
+        self.examples = read_inputs(settings, self.task)  # every input checked before the model is built
+        keras.utils.set_random_seed(settings.seed)
+        keras.mixed_precision.set_global_policy(settings.mixed_precision)
+        self.strategy = make_strategy(settings.strategy)
+        check_float16_replicas(settings.mixed_precision, self.strategy)
+        files = folders.locate(settings.bundle_dir, config_file=settings.bert_config_file,
+                               vocab_file=settings.vocab_file,
+                               weights=settings.init_checkpoint, need_vocab=True)
         with self.strategy.scope():
             self.loaded = folders.load(files, heads=("classifier",), num_labels=len(self.task.labels),
-                                       allow_unused=s.allow_unused_weights)
-        if not s.do_train and (s.do_eval or s.do_predict) and "classifier" in self.loaded.report.initial_heads:
+                                       allow_unused=settings.allow_unused_weights)
+        only_uses_a_head = not settings.do_train and (settings.do_eval or settings.do_predict)
+        if only_uses_a_head and "classifier" in self.loaded.report.initial_heads:
             self.loaded = self._trained_bundle(files)
         limit = getattr(find_encoder(self.loaded.model, required=False), "max_sequence_length", None)
-        if limit and s.max_seq_length > limit:
-            raise ClueTfError(f"--max_seq_length={s.max_seq_length}: above the model's {limit} positions "
+        if limit and settings.max_seq_length > limit:
+            raise ClueTfError(f"--max_seq_length={settings.max_seq_length}: above the model's {limit} positions "
                               f"(max_position_embeddings)")
         self.model = self.loaded.model
-        if s.tokenize_in_graph:
+        if settings.tokenize_in_graph:
             from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 
-            self.tokenizer = BertTokenizer(self.loaded.vocab, do_lower_case=s.do_lower_case)
+            self.tokenizer = BertTokenizer(self.loaded.vocab, do_lower_case=settings.do_lower_case)
         else:
-            self.tokenizer = FullTokenizer(self.loaded.vocab, do_lower_case=s.do_lower_case)
-        os.makedirs(s.output_dir, exist_ok=True)
+            self.tokenizer = FullTokenizer(self.loaded.vocab, do_lower_case=settings.do_lower_case)
+        os.makedirs(settings.output_dir, exist_ok=True)
 
     def _trained_bundle(self, files):
         """Google's workflow (train, then later predict into the same --output_dir with the
         pretrained model flags): the head trained there, OUTPUT_DIR/best_bundle, is used."""
-        trained = os.path.join(self.s.output_dir, "best_bundle")
+        trained = os.path.join(self.settings.output_dir, "best_bundle")
         if not os.path.isdir(trained):
             raise CheckpointError(
                 f"{files.weights}: has no classifier head (output_weights / output_bias), so it cannot "
@@ -139,107 +144,112 @@ class ClassifierRun:
     def _features(self, file_name: str, labelled: bool, limit: Optional[int] = None):
         examples = self.examples.get(file_name)
         if examples is None:
-            examples = read_examples(self.task, os.path.join(self.s.data_dir, file_name), labelled)
+            examples = read_examples(self.task, os.path.join(self.settings.data_dir, file_name), labelled)
         examples = examples[:limit] if limit else examples
-        if self.s.tokenize_in_graph:
-            return examples, encoded_rows(examples, self.tokenizer, self.task, self.s.max_seq_length)
-        return examples, featurize(examples, self.tokenizer, self.task, self.s.max_seq_length)
+        if self.settings.tokenize_in_graph:
+            return examples, encoded_rows(examples, self.tokenizer, self.task, self.settings.max_seq_length)
+        return examples, featurize(examples, self.tokenizer, self.task, self.settings.max_seq_length)
 
     def train(self) -> dict:
-        s = self.s
-        _, train = self._features(s.train_file, True, s.max_train_examples)
-        _, dev = self._features(s.dev_file, True)
-        steps_per_epoch = max(1, len(train.labels) // s.train_batch_size)
-        total = max(1, int(steps_per_epoch * s.num_train_epochs))
-        train_data = make_dataset(train, s.train_batch_size, True, s.bucket_by_length, s.seed, s.max_seq_length)
-        dev_data = make_dataset(dev, s.eval_batch_size, False, s.bucket_by_length, s.seed, s.max_seq_length)
+        settings = self.settings
+        _, train = self._features(settings.train_file, True, settings.max_train_examples)
+        _, dev = self._features(settings.dev_file, True)
+        steps_per_epoch = max(1, len(train.labels) // settings.train_batch_size)
+        total = max(1, int(steps_per_epoch * settings.num_train_epochs))
+        train_data = make_dataset(train, settings.train_batch_size, True, settings.bucket_by_length, settings.seed,
+                                  settings.max_seq_length)
+        dev_data = make_dataset(dev, settings.eval_batch_size, False, settings.bucket_by_length, settings.seed,
+                                settings.max_seq_length)
         # Google clips the global gradient norm at 1.0; the optimizer does it after its all-reduce,
         # so it is exact on any number of replicas.
         with self.strategy.scope():
             self.model.compile(
-                optimizer=make_optimizer(s.optimizer, s.learning_rate, total, int(total * s.warmup_proportion)),
+                optimizer=make_optimizer(settings.optimizer, settings.learning_rate, total,
+                                         int(total * settings.warmup_proportion)),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
-                jit_compile=s.use_xla)
-        best_weights = os.path.join(s.output_dir, "best.weights.h5")
+                jit_compile=settings.use_xla)
+        best_weights = os.path.join(settings.output_dir, "best.weights.h5")
         history = self.model.fit(
-            train_data.repeat(), epochs=max(1, int(np.ceil(s.num_train_epochs))),
+            train_data.repeat(), epochs=max(1, int(np.ceil(settings.num_train_epochs))),
             steps_per_epoch=min(steps_per_epoch, total), validation_data=dev_data,
             callbacks=[
                 BestWeights(best_weights),
-                keras.callbacks.TensorBoard(os.path.join(s.output_dir, "logs")),
+                keras.callbacks.TensorBoard(os.path.join(settings.output_dir, "logs")),
             ], verbose=2, shuffle=False)  # the dataset shuffles itself
         self.model.load_weights(best_weights)  # CLUE's advice: keep the best dev epoch
-        folders.write(os.path.join(s.output_dir, "best_bundle"), self.model, self.loaded.family,
+        folders.write(os.path.join(settings.output_dir, "best_bundle"), self.model, self.loaded.family,
                       self.loaded.config, self.loaded.vocab_file, self.loaded.family.native_format)
         return {k: [float(v) for v in values] for k, values in history.history.items()}
 
     def evaluate(self) -> dict:
-        s = self.s
-        _, dev = self._features(s.dev_file, True)
-        probabilities = self._probabilities(dev, s.eval_batch_size)
+        settings = self.settings
+        _, dev = self._features(settings.dev_file, True)
+        probabilities = self._probabilities(dev, settings.eval_batch_size)
         predictions = probabilities.argmax(-1)
         logp = np.log(np.maximum(probabilities[np.arange(len(dev.labels)), dev.labels], 1e-12))
         results = {"eval_accuracy": float((predictions == dev.labels).mean()),
                    "eval_loss": float(-logp.mean()), "eval_examples": int(len(dev.labels))}
-        with atomic_write(os.path.join(s.output_dir, "eval_results.txt")) as f:
+        with atomic_write(os.path.join(settings.output_dir, "eval_results.txt")) as f:
             for key in sorted(results):
                 f.write(f"{key} = {results[key]}\n")
-        with atomic_write(os.path.join(s.output_dir, "eval_results.json")) as f:
+        with atomic_write(os.path.join(settings.output_dir, "eval_results.json")) as f:
             json.dump(results, f, indent=2)
         return results
 
     def predict(self) -> list[str]:
         """Writes test_results.tsv and the CLUE submission file(s); returns their paths."""
-        s = self.s
+        settings = self.settings
         files = {}
-        descriptions = label_descriptions(self.task, s.data_dir) if self.task.label_desc_field else {}
+        descriptions = label_descriptions(self.task, settings.data_dir) if self.task.label_desc_field else {}
         for test_file, submission in self.task.test_files.items():
             if submission is None:
                 submission = self.task.submission_file
             if test_file not in self.examples:
                 continue  # optional test files (TNEWS's test1.0.json) that are not there
             examples, features = self._features(test_file, labelled=False)
-            probabilities = self._probabilities(features, s.predict_batch_size)
+            probabilities = self._probabilities(features, settings.predict_batch_size)
             files.update(prediction_files(self.task, examples, probabilities, test_file, submission, descriptions))
-        return write_prediction_set(s.output_dir, files, s.submission_zip)
+        return write_prediction_set(settings.output_dir, files, settings.submission_zip)
 
     def _probabilities(self, features, batch_size: int) -> np.ndarray:
-        data = make_dataset(features, batch_size, False, self.s.bucket_by_length, self.s.seed, self.s.max_seq_length)
+        data = make_dataset(features, batch_size, False, self.settings.bucket_by_length, self.settings.seed,
+                            self.settings.max_seq_length)
         logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
         return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
 
 
-def run_classifier(s: ClassifierSettings) -> dict:
-    if s.export_saved_model:  # a bad export folder is reported before training, not after
-        from clue_tf.serving.export import ExportSettings, check_settings
+def run_classifier(settings: ClassifierSettings) -> dict:
+    if settings.export_saved_model:  # a bad export folder is reported before training, not after
+        from clue_tf.serving.export import ExportSettings
 
-        check_settings(ExportSettings(export_dir=s.export_saved_model, max_seq_length=s.max_seq_length),
-                       folder_flag="export_saved_model")
-    with output_lock(s.output_dir, "run_classifier"):
-        run = ClassifierRun(s)
+        ExportSettings(export_dir=settings.export_saved_model, max_seq_length=settings.max_seq_length).check(
+            folder_flag="export_saved_model")
+    with output_lock(settings.output_dir, "run_classifier"):
+        run = ClassifierRun(settings)
         results = {}
-        if s.do_train:
+        if settings.do_train:
             results["train"] = run.train()
-        if s.do_eval:
+        if settings.do_eval:
             results["eval"] = run.evaluate()
-        if s.do_predict:
+        if settings.do_predict:
             results["predict"] = run.predict()
-        if s.export_saved_model:
-            results["export"] = export_for_serving(s)
+        if settings.export_saved_model:
+            results["export"] = export_for_serving(settings)
     return results
 
 
-def export_for_serving(s: ClassifierSettings) -> str:
+def export_for_serving(settings: ClassifierSettings) -> str:
     """The SavedModel of the model run_classifier ends with: best_bundle after training,
     else the given bundle (which must carry a trained head)."""
     from clue_tf.serving.export import ExportSettings, export_saved_model
     from clue_tf.tasks.served import for_task
 
-    trained = os.path.join(s.output_dir, "best_bundle")
+    trained = os.path.join(settings.output_dir, "best_bundle")
     export_saved_model(for_task(ExportSettings(
-        export_dir=s.export_saved_model, bundle_dir=trained if s.do_train else s.bundle_dir,
-        bert_config_file=None if s.do_train else s.bert_config_file,
-        vocab_file=None if s.do_train else s.vocab_file, init_checkpoint=None if s.do_train else s.init_checkpoint,
-        do_lower_case=s.do_lower_case, max_seq_length=s.max_seq_length,
-        allow_unused_weights=s.allow_unused_weights), s.task_name))
-    return s.export_saved_model
+        export_dir=settings.export_saved_model, bundle_dir=trained if settings.do_train else settings.bundle_dir,
+        bert_config_file=None if settings.do_train else settings.bert_config_file,
+        vocab_file=None if settings.do_train else settings.vocab_file,
+        init_checkpoint=None if settings.do_train else settings.init_checkpoint,
+        do_lower_case=settings.do_lower_case, max_seq_length=settings.max_seq_length,
+        allow_unused_weights=settings.allow_unused_weights), settings.task_name))
+    return settings.export_saved_model

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from clue_tf.errors import ClueTfError
-from clue_tf.io_utils import read_lines
+from clue_tf.io.inputs import read_lines
 
 
 class TaskDataError(ClueTfError):

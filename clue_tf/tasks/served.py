@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from clue_tf.errors import ClueTfError
-from clue_tf.io_utils import output_lock
+from clue_tf.io.outputs import output_lock
 from clue_tf.progress import Progress
 from clue_tf.serving.export import ExportSettings, export_saved_model, is_saved_model, read_serving_info
 from clue_tf.tasks.clue import ClueTask, Example, get_task, label_descriptions, read_examples

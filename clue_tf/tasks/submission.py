@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from clue_tf.io_utils import atomic_write, replace_together
+from clue_tf.io.outputs import atomic_write, replace_together
 from clue_tf.tasks.clue import ClueTask, Example
 
 

@@ -5,7 +5,8 @@ from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
-from clue_tf.io_utils import atomic_write, read_lines
+from clue_tf.io.inputs import read_lines
+from clue_tf.io.outputs import atomic_write
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
 
 CHUNK_LINES = 8192

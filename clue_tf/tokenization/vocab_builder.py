@@ -9,7 +9,8 @@ that Chinese text may keep more than its default 1,000 distinct characters.
 from typing import Sequence
 
 from clue_tf.errors import ClueTfError
-from clue_tf.io_utils import atomic_write, read_lines
+from clue_tf.io.inputs import read_lines
+from clue_tf.io.outputs import atomic_write
 
 DEFAULT_RESERVED_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 

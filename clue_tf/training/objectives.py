@@ -30,9 +30,9 @@ class MaskedLmObjective:
     """Google's run_pretraining.py: masked LM plus (optionally) next-sentence prediction, or
     ALBERT's sentence-order prediction (the same head and labels; 1 = swapped)."""
 
-    def __init__(self, s, family, config, vocab):
-        self.s, self.family, self.config = s, family, config
-        self.pair_task = "sentence_order" if getattr(s, "sentence_order", False) else "next_sentence"
+    def __init__(self, settings, family, config, vocab):
+        self.settings, self.family, self.config = settings, family, config
+        self.pair_task = "sentence_order" if getattr(settings, "sentence_order", False) else "next_sentence"
         self.metric_names = ["loss", "masked_lm_loss", "masked_lm_accuracy", f"{self.pair_task}_loss",
                              f"{self.pair_task}_accuracy"]
         self.vocab_size = family.vocab_size(config)
@@ -41,23 +41,23 @@ class MaskedLmObjective:
         self.special_ids = [ids.get(t, d) for t, d in (("[CLS]", 101), ("[SEP]", 102), ("[PAD]", 0))]
 
     def build_model(self):
-        return self.family.build(self.config, ("masked_lm", "next_sentence") if self.s.nsp else ("masked_lm",))
+        return self.family.build(self.config, ("masked_lm", "next_sentence") if self.settings.nsp else ("masked_lm",))
 
     def record_lengths(self) -> dict:
         """Feature lengths the records must have: feature -> (flag, value)."""
-        lengths = {"input_ids": ("max_seq_length", self.s.max_seq_length),
-                   "masked_lm_positions": ("max_predictions_per_seq", self.s.max_predictions_per_seq)}
-        if self.s.nsp:
+        lengths = {"input_ids": ("max_seq_length", self.settings.max_seq_length),
+                   "masked_lm_positions": ("max_predictions_per_seq", self.settings.max_predictions_per_seq)}
+        if self.settings.nsp:
             lengths["next_sentence_labels"] = ("nsp", 1)
         return lengths
 
     def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
-        s = self.s
-        dataset = dataset.map(lambda r: parse_examples(r, s.max_seq_length, s.max_predictions_per_seq))
-        if s.dynamic_masking:
+        settings = self.settings
+        dataset = dataset.map(lambda r: parse_examples(r, settings.max_seq_length, settings.max_predictions_per_seq))
+        if settings.dynamic_masking:
             dataset = dataset.enumerate().map(lambda i, f: dynamic_mask(
-                f, self.vocab_size, self.mask_id, self.special_ids, s.max_predictions_per_seq,
-                seed=tf.stack([tf.constant(s.seed, tf.int64), i])))
+                f, self.vocab_size, self.mask_id, self.special_ids, settings.max_predictions_per_seq,
+                seed=tf.stack([tf.constant(settings.seed, tf.int64), i])))
         return dataset
 
     def prediction_weight(self, features) -> tf.Tensor:
@@ -87,21 +87,22 @@ class Seq2SeqObjective:
 
     metric_names = ["loss", "target_accuracy"]
 
-    def __init__(self, s, family, config, vocab):
-        self.s, self.family, self.config = s, family, config
+    def __init__(self, settings, family, config, vocab):
+        self.settings, self.family, self.config = settings, family, config
         self.vocab_size = family.vocab_size(config)
 
     def build_model(self):
         return self.family.build(self.config)
 
     def record_lengths(self) -> dict:
-        return {"input_ids": ("max_seq_length", self.s.max_seq_length),
-                "target_ids": ("max_target_length", self.s.max_target_length)}
+        return {"input_ids": ("max_seq_length", self.settings.max_seq_length),
+                "target_ids": ("max_target_length", self.settings.max_target_length)}
 
     def parse(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
         from clue_tf.data.seq2seq_pretraining import parse_seq2seq_examples
 
-        return dataset.map(lambda r: parse_seq2seq_examples(r, self.s.max_seq_length, self.s.max_target_length))
+        return dataset.map(lambda r: parse_seq2seq_examples(r, self.settings.max_seq_length,
+                                                            self.settings.max_target_length))
 
     def prediction_weight(self, features) -> tf.Tensor:
         return tf.cast(tf.reduce_sum(features["target_mask"][:, 1:]), tf.float32)

@@ -26,62 +26,57 @@ from clue_tf.checkpoints import folders
 from clue_tf.data.tfrecords import check_record_files
 from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.data.record_counts import instances_in, record_files
-from clue_tf.io_utils import output_lock, raise_disk_full
+from clue_tf.io.outputs import output_lock, raise_disk_full
 from clue_tf.progress import Progress
 from clue_tf.training.objectives import export_path, objective_for
 from clue_tf.training.optimization import make_optimizer
+from clue_tf.training.settings import TrainingSettings
 from clue_tf.training.strategy import check_float16_replicas, is_chief_process, make_strategy
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class PretrainingSettings:
-    """What run_pretraining needs; field names follow Google's flags."""
+@dataclass(kw_only=True)
+class PretrainingSettings(TrainingSettings):
+    """What run_pretraining needs beyond every run's settings; names follow Google's flags."""
 
     input_file: str
-    output_dir: str
-    bert_config_file: str
-    vocab_file: Optional[str] = None
-    init_checkpoint: Optional[str] = None
-    max_seq_length: int = 128
+    bert_config_file: str  # the model's config (any family); required here
     max_predictions_per_seq: int = 20
-    train_batch_size: int = 32
-    eval_batch_size: int = 8
-    learning_rate: float = 5e-5
     num_train_steps: int = 100000
     num_warmup_steps: int = 10000
     save_checkpoints_steps: int = 1000
     iterations_per_loop: int = 1000
     max_eval_steps: int = 100
     keep_checkpoints: int = 3
-    do_train: bool = True
-    do_eval: bool = False
-    strategy: str = "one_device"
+    do_train: bool = True  # Google's run_pretraining trains unless told otherwise
     use_tpu: bool = False
     tpu_name: Optional[str] = None
     tpu_zone: Optional[str] = None
     gcp_project: Optional[str] = None
-    optimizer: str = "adamw"
-    mixed_precision: str = "float32"
-    use_xla: bool = False  # each replica's step compiled with jit_compile=True
     dynamic_masking: bool = False
     nsp: bool = True
     sentence_order: bool = False  # the pair head learns ALBERT's sentence order (records say so)
-    seed: int = 12345
     deterministic: bool = False
     export_bundle: bool = True
     model_family: Optional[str] = None  # checked against the config's family when given
-    allow_unused_weights: bool = False
     max_target_length: int = 64
 
+    def check(self) -> None:
+        """Counts and sizes that must be positive, named by their flag before anything is built."""
+        super().check()
+        self.require_at_least(max_predictions_per_seq=1, save_checkpoints_steps=1, iterations_per_loop=1,
+                              max_eval_steps=1, num_warmup_steps=0)
+        if self.do_train:
+            self.require_at_least(num_train_steps=1)
 
-def make_dataset(s: PretrainingSettings, objective, batch_size: int, training: bool,
+
+def make_dataset(settings: PretrainingSettings, objective, batch_size: int, training: bool,
                  skip_batches: int = 0) -> tf.data.Dataset:
     """Batches of parsed records; deterministic for the seed."""
-    dataset = tf.data.TFRecordDataset(record_files(s.input_file))
+    dataset = tf.data.TFRecordDataset(record_files(settings.input_file))
     if training:
-        dataset = dataset.repeat().shuffle(10000, seed=s.seed, reshuffle_each_iteration=True)
+        dataset = dataset.repeat().shuffle(10000, seed=settings.seed, reshuffle_each_iteration=True)
     dataset = objective.parse(dataset.batch(batch_size, drop_remainder=True))
     # Workers split each global batch (as replicas do) rather than the files: any number of
     # files works, and the batches are one device's batches.
@@ -93,52 +88,55 @@ def make_dataset(s: PretrainingSettings, objective, batch_size: int, training: b
 class Pretrainer:
     """Builds model, optimizer, data and checkpointing for one run; `train()` / `evaluate()`."""
 
-    def __init__(self, s: PretrainingSettings):
+    def __init__(self, settings: PretrainingSettings):
         from clue_tf.tokenization.vocab import load_vocab
 
-        self.s = s
-        check_numbers(s)
-        if s.deterministic:
+        self.settings = settings
+        settings.check()
+        if settings.deterministic:
             tf.config.experimental.enable_op_determinism()
-        keras.utils.set_random_seed(s.seed)
-        keras.mixed_precision.set_global_policy(s.mixed_precision)
-        self.strategy = make_strategy(s.strategy, s.tpu_name, s.tpu_zone, s.gcp_project, s.use_tpu)
-        check_float16_replicas(s.mixed_precision, self.strategy)
-        self.vocab = load_vocab(s.vocab_file) if s.vocab_file else None
-        self.files = folders.locate(config_file=s.bert_config_file, vocab_file=s.vocab_file,
-                                    weights=s.init_checkpoint, family=s.model_family, need_weights=False)
+        keras.utils.set_random_seed(settings.seed)
+        keras.mixed_precision.set_global_policy(settings.mixed_precision)
+        self.strategy = make_strategy(settings.strategy, settings.tpu_name, settings.tpu_zone, settings.gcp_project,
+                                      settings.use_tpu)
+        check_float16_replicas(settings.mixed_precision, self.strategy)
+        self.vocab = load_vocab(settings.vocab_file) if settings.vocab_file else None
+        self.files = folders.locate(config_file=settings.bert_config_file, vocab_file=settings.vocab_file,
+                                    weights=settings.init_checkpoint, family=settings.model_family, need_weights=False)
         self.family = self.files.family
-        opened = folders.open_weights(self.files) if s.init_checkpoint else None
+        opened = folders.open_weights(self.files) if settings.init_checkpoint else None
         # the checkpoint decides table sizes its config may misstate
         self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
-        self.objective = objective_for(self.family, s, self.config, self.vocab)
-        check_positions(self.family.max_positions(self.config), self.objective.record_lengths(), s.bert_config_file)
-        check_record_files(record_files(s.input_file), self.objective.record_lengths())
-        self.record_instances = instances_in(record_files(s.input_file))
+        self.objective = objective_for(self.family, settings, self.config, self.vocab)
+        check_positions(self.family.max_positions(self.config), self.objective.record_lengths(),
+                        settings.bert_config_file)
+        check_record_files(record_files(settings.input_file), self.objective.record_lengths())
+        self.record_instances = instances_in(record_files(settings.input_file))
         if self.vocab is not None and len(self.vocab) != self.objective.vocab_size:
-            raise ClueTfError(f"{s.vocab_file}: {len(self.vocab)} lines, but {s.bert_config_file} "
+            raise ClueTfError(f"{settings.vocab_file}: {len(self.vocab)} lines, but {settings.bert_config_file} "
                               f"has vocab_size {self.objective.vocab_size}")
         with self.strategy.scope():
             self.model = self.objective.build_model()
-            self.optimizer = make_optimizer(s.optimizer, s.learning_rate, s.num_train_steps, s.num_warmup_steps)
-            if s.mixed_precision == "mixed_float16":  # dynamic loss scaling, as Keras's fit does
+            self.optimizer = make_optimizer(settings.optimizer, settings.learning_rate, settings.num_train_steps,
+                                            settings.num_warmup_steps)
+            if settings.mixed_precision == "mixed_float16":  # dynamic loss scaling, as Keras's fit does
                 self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
         self.init_report = None
-        if s.init_checkpoint:
-            self.init_report = folders.fill(self.model, self.files, self.config, s.allow_unused_weights, opened)
+        if settings.init_checkpoint:
+            self.init_report = folders.fill(self.model, self.files, self.config, settings.allow_unused_weights, opened)
         # The dropout RNG states go in too, so a resumed run draws the masks it would have drawn.
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step,
                                               rng=random_states(self.model))
-        checkpoint_dir = os.path.join(s.output_dir, "checkpoints")
+        checkpoint_dir = os.path.join(settings.output_dir, "checkpoints")
         self.chief = is_chief_process()
         if self.chief:
             remove_partial_checkpoints(checkpoint_dir)
             save_dir = checkpoint_dir
         else:  # other workers save too (the saves are collective) into a folder of their own, then drop it
             save_dir = tempfile.mkdtemp(prefix="clue-tf-worker-checkpoints-")
-        self.manager = tf.train.CheckpointManager(self.checkpoint, save_dir, max_to_keep=s.keep_checkpoints,
+        self.manager = tf.train.CheckpointManager(self.checkpoint, save_dir, max_to_keep=settings.keep_checkpoints,
                                                   step_counter=self.step)
         latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
         if latest:
@@ -159,9 +157,9 @@ class Pretrainer:
         logger.info("resumed from %s at step %d", path, int(self.step.numpy()))
 
     def _dataset(self, training: bool):
-        batch = self.s.train_batch_size if training else self.s.eval_batch_size
+        batch = self.settings.train_batch_size if training else self.settings.eval_batch_size
         skip = int(self.step.numpy()) if training else 0
-        dataset = make_dataset(self.s, self.objective, batch, training, skip_batches=skip)
+        dataset = make_dataset(self.settings, self.objective, batch, training, skip_batches=skip)
         return self.strategy.experimental_distribute_dataset(dataset), batch
 
     def _replica_step(self, features, global_batch, training):
@@ -169,7 +167,7 @@ class Pretrainer:
         global_weight = context.all_reduce(tf.distribute.ReduceOp.SUM,
                                            self.objective.prediction_weight(features))
         compute = self._losses_and_gradients
-        if self.s.use_xla and self.strategy.num_replicas_in_sync > 1:
+        if self.settings.use_xla and self.strategy.num_replicas_in_sync > 1:
             # Made here, so each replica traces its own copy over its own variables; the
             # all-reduce and the update stay outside (XLA cannot reach other devices' copies).
             compute = tf.function(compute, jit_compile=True)
@@ -188,15 +186,15 @@ class Pretrainer:
 
     def train(self) -> dict:
         """Trains to num_train_steps, checkpointing and logging; returns the last step's metrics."""
-        s = self.s
+        settings = self.settings
         iterator_source, global_batch = self._dataset(training=True)
         iterator = iter(iterator_source)
-        writer = tf.summary.create_file_writer(os.path.join(s.output_dir, "train")) if self.chief \
+        writer = tf.summary.create_file_writer(os.path.join(settings.output_dir, "train")) if self.chief\
             else tf.summary.create_noop_writer()
 
         one_replica = self.strategy.num_replicas_in_sync == 1
         # one replica: the whole step, update included, is one XLA program
-        replica_step = tf.function(self._replica_step, jit_compile=True) if s.use_xla and one_replica \
+        replica_step = tf.function(self._replica_step, jit_compile=True) if settings.use_xla and one_replica\
             else self._replica_step
 
         def one_step():
@@ -213,14 +211,15 @@ class Pretrainer:
             return metrics
 
         start = int(self.step.numpy())
-        progress = Progress(s.num_train_steps, unit_name="step")
+        progress = Progress(settings.num_train_steps, unit_name="step")
         progress.update(start)
         metrics = {}
         self.history = []  # (step, metrics) after each call of train_steps
-        while int(self.step.numpy()) < s.num_train_steps:
+        while int(self.step.numpy()) < settings.num_train_steps:
             done = int(self.step.numpy())
-            until = min(s.num_train_steps, (done // s.save_checkpoints_steps + 1) * s.save_checkpoints_steps)
-            n = max(1, min(s.iterations_per_loop, until - done))
+            until = min(settings.num_train_steps,
+                        (done // settings.save_checkpoints_steps + 1) * settings.save_checkpoints_steps)
+            n = max(1, min(settings.iterations_per_loop, until - done))
             result = train_steps(tf.constant(n))
             metrics = {k: float(v.numpy()) for k, v in result.items()}
             step = int(self.step.numpy())
@@ -230,7 +229,7 @@ class Pretrainer:
                     tf.summary.scalar(name, value)
                 tf.summary.scalar("learning_rate", float(np.asarray(self.optimizer.learning_rate)))
             progress.update(step, metrics.items())
-            if step % s.save_checkpoints_steps == 0 or step == s.num_train_steps:
+            if step % settings.save_checkpoints_steps == 0 or step == settings.num_train_steps:
                 self._save_checkpoint(step)
         writer.flush()
         if not self.chief:
@@ -258,17 +257,17 @@ class Pretrainer:
 
         totals, count = {}, 0
         for features in dataset:
-            if count >= self.s.max_eval_steps:
+            if count >= self.settings.max_eval_steps:
                 break
             for k, v in eval_step(features).items():
                 totals[k] = totals.get(k, 0.0) + float(v.numpy())
             count += 1
         results = {k: v / max(count, 1) for k, v in totals.items()}
         results["global_step"] = int(self.step.numpy())
-        from clue_tf.io_utils import atomic_write
+        from clue_tf.io.outputs import atomic_write
 
         if self.chief:
-            with atomic_write(os.path.join(self.s.output_dir, "eval_results.txt")) as f:
+            with atomic_write(os.path.join(self.settings.output_dir, "eval_results.txt")) as f:
                 for key in sorted(results):
                     f.write(f"{key} = {results[key]}\n")
         return results
@@ -276,13 +275,13 @@ class Pretrainer:
     def export_bundle(self, bundle_dir: Optional[str] = None) -> Optional[str]:
         """Writes the model as an original bundle / HF model folder; without --vocab_file
         (Google's flags have none) the weights and config only, and a warning says so."""
-        bundle_dir = export_path(self.s.output_dir, bundle_dir)
+        bundle_dir = export_path(self.settings.output_dir, bundle_dir)
         if not self.chief:
             return None  # the chief writes the one bundle
         if self.vocab is None:
             logger.warning("no --vocab_file: %s gets the weights and config but no vocab.txt; copy the vocab "
                            "the records were made with beside them", bundle_dir)
-        folders.write(bundle_dir, self.model, self.family, self.config, self.s.vocab_file,
+        folders.write(bundle_dir, self.model, self.family, self.config, self.settings.vocab_file,
                       self.family.native_format, require_vocab=False)
         return bundle_dir
 
@@ -301,22 +300,6 @@ def random_states(model) -> list:
     return [v.value for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
 
 
-def check_numbers(s: PretrainingSettings) -> None:
-    """Counts and sizes that must be positive, named by their flag before anything is built."""
-    at_least = {"train_batch_size": 1, "eval_batch_size": 1, "max_seq_length": 3, "max_predictions_per_seq": 1,
-                "save_checkpoints_steps": 1, "iterations_per_loop": 1, "max_eval_steps": 1}
-    if s.do_train:
-        at_least["num_train_steps"] = 1
-    for name, low in at_least.items():
-        value = getattr(s, name, low)
-        if value is not None and value < low:
-            raise ClueTfError(f"--{name}={value}: must be at least {low}")
-    if s.num_warmup_steps < 0:
-        raise ClueTfError(f"--num_warmup_steps={s.num_warmup_steps}: must be at least 0")
-    if os.path.isfile(s.output_dir):
-        raise ClueTfError(f"--output_dir={s.output_dir}: is a file")
-
-
 def check_positions(limit: Optional[int], lengths: dict, config_file: str) -> None:
     """Sequence-length flags above the model's position table are one error before any work."""
     for feature in ("input_ids", "target_ids"):
@@ -332,24 +315,24 @@ def require_action(do_train: bool, do_eval: bool) -> None:
         raise ClueTfError("nothing to do: set --do_train and/or --do_eval (as Google's run_pretraining.py)")
 
 
-def run_pretraining(s: PretrainingSettings) -> dict:
+def run_pretraining(settings: PretrainingSettings) -> dict:
     """Train and/or evaluate as Google's run_pretraining.py; export a bundle after training."""
-    require_action(s.do_train, s.do_eval)
+    require_action(settings.do_train, settings.do_eval)
     # the chief holds the output folder; the other workers of a multi-worker run write nothing there
-    lock = output_lock(s.output_dir, "run_pretraining") if is_chief_process() else contextlib.nullcontext()
+    lock = output_lock(settings.output_dir, "run_pretraining") if is_chief_process() else contextlib.nullcontext()
     with lock:
-        trainer = Pretrainer(s)  # checks every input before anything is written
+        trainer = Pretrainer(settings)  # checks every input before anything is written
         results = {}
-        if s.do_train and trainer.record_instances:
-            epochs = s.num_train_steps * s.train_batch_size / trainer.record_instances
+        if settings.do_train and trainer.record_instances:
+            epochs = settings.num_train_steps * settings.train_batch_size / trainer.record_instances
             results["data"] = {"instances": trainer.record_instances, "epochs": epochs}
             logger.info("%d instances in the records (their counts file): %d steps x %d = %.2f epochs",
-                        trainer.record_instances, s.num_train_steps, s.train_batch_size, epochs)
-        if s.do_train:
+                        trainer.record_instances, settings.num_train_steps, settings.train_batch_size, epochs)
+        if settings.do_train:
             results["train"] = trainer.train()
-            if s.export_bundle:
+            if settings.export_bundle:
                 results["bundle"] = trainer.export_bundle()
-        if s.do_eval:
+        if settings.do_eval:
             results["eval"] = trainer.evaluate()
     return results
 

@@ -111,8 +111,8 @@ def _count_sentences(tokens: list[str], sentences: set) -> int:
 def test_records_round_trip(corpus, tmp_path):
     vocab, _, head = corpus
     out = tmp_path / "t5.tfrecord"
-    count = create_seq2seq_pretraining_data([str(head)], [str(out)], str(shared_path(SENTINEL_VOCAB)), "t5",
-                                            max_seq_length=128, max_target_length=64)
+    count = create_seq2seq_pretraining_data([str(head)], [str(out)], str(shared_path(SENTINEL_VOCAB)),
+                                            "span_corruption", max_seq_length=128, max_target_length=64)
     records = list(tf.data.TFRecordDataset(str(out)).batch(count))
     features = s2s.parse_seq2seq_examples(records[0], 128, 64)
     target = features["target_ids"].numpy()

@@ -363,7 +363,7 @@ def test_records_killed_midway_keep_the_earlier_shards(inputs, tmp_path, monkeyp
 
 
 def test_records_on_a_full_disk_name_the_files_and_keep_the_earlier_ones(inputs, tmp_path, monkeypatch, capsys):
-    from clue_tf import io_utils
+    from clue_tf.io import outputs as io_outputs
 
     out = earlier_outputs(tmp_path)
     before = snapshot(out)
@@ -371,7 +371,7 @@ def test_records_on_a_full_disk_name_the_files_and_keep_the_earlier_ones(inputs,
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(io_utils.os, "fsync", full)
+    monkeypatch.setattr(io_outputs.os, "fsync", full)
     command, args = records(inputs, out)
     assert run_command(command, args) == 1
     assert_one_error_line(capsys.readouterr().err, command, "the disk is full")

@@ -30,6 +30,7 @@ def finetune(tmp_path, inputs, name: str, logical_cpus: int, clip: str = "1.0", 
     return json.loads(out.read_text())
 
 
+@pytest.mark.slow  # ~80 s; test_pretraining checks two replicas against one device in the default run
 def test_two_replicas_clip_the_summed_gradient_as_one_device_does(tmp_path, inputs):  # noqa: F811
     # a small clip norm so that every step is clipped
     one = finetune(tmp_path, inputs, "one", 1, "0.05")
@@ -41,6 +42,7 @@ def test_two_replicas_clip_the_summed_gradient_as_one_device_does(tmp_path, inpu
     assert np.abs(np.subtract(unclipped["weights"], one["weights"])).max() > 1e-3  # clipping mattered
 
 
+@pytest.mark.slow  # ~50 s; pretraining in float16 stays in the default run
 def test_fine_tuning_in_float16_scales_the_loss_and_follows_float32(tmp_path, inputs):  # noqa: F811
     fp32 = finetune(tmp_path, inputs, "fp32", 1, learning_rate=1e-3)
     fp16 = finetune(tmp_path, inputs, "fp16", 1, learning_rate=1e-3, mixed_precision="mixed_float16")

@@ -97,6 +97,7 @@ def kill_after_checkpoint(tmp_path, values: dict, step: int) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow  # ~50 s; the run with dropout below resumes bit-identically in the default run
 def test_killed_run_resumed_to_the_end_equals_an_uninterrupted_run(sample_records, tmp_path):
     values = settings(sample_records, tmp_path / "whole", num_train_steps=60, save_checkpoints_steps=10,
                       iterations_per_loop=10, dynamic_masking=True)

@@ -17,7 +17,7 @@ def losses_with_and_without_xla(tmp_path, values: dict, logical_cpus: int = 1) -
     return plain["losses"], xla["losses"]
 
 
-@pytest.mark.parametrize("logical_cpus", [1, 2])
+@pytest.mark.parametrize("logical_cpus", [1, pytest.param(2, marks=pytest.mark.slow)])  # 2: ~50 s
 def test_bert_pretraining_step_compiles_and_keeps_the_losses(inputs, tmp_path, logical_cpus):  # noqa: F811
     values = settings(inputs / "records.tfrecord", tmp_path, num_train_steps=6, max_predictions_per_seq=20,
                       strategy="mirrored" if logical_cpus > 1 else "one_device")
@@ -26,7 +26,7 @@ def test_bert_pretraining_step_compiles_and_keeps_the_losses(inputs, tmp_path, l
     np.testing.assert_allclose(xla, plain, rtol=2e-4)
 
 
-@pytest.mark.parametrize("family", ["t5", "pegasus"])
+@pytest.mark.parametrize("family", ["t5", pytest.param("pegasus", marks=pytest.mark.slow)])  # ~55 s each
 def test_seq2seq_pretraining_step_compiles_and_keeps_the_losses(family, tmp_path):
     records, config, vocab = records_and_config(tmp_path, family, 200,
                                                 ["--max_seq_length=64", "--max_target_length=32"], "--dupe_factor=1")

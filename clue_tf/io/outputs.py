@@ -1,9 +1,9 @@
-"""File helpers: atomic replacement, strict UTF-8 line reading, JSON config I/O."""
+"""The output discipline: atomic files and folders, replace sets with a journal, the lock of
+an output folder, the one rule for output folders, and a full disk as one line."""
 
 import contextlib
 import errno
 import fcntl
-import glob
 import json
 import os
 import re
@@ -11,10 +11,12 @@ import shutil
 import tempfile
 from typing import IO, Iterator, Optional, Sequence
 
-from clue_tf.errors import ConfigError, InputTextError, OutputError
+from clue_tf.errors import OutputError
 
-ENCODING_ERRORS = ("strict", "replace")
+
 LOCK_NAME = ".clue-tf.lock"
+
+
 JOURNAL_SUFFIX = ".replace-set.json"
 
 
@@ -26,6 +28,8 @@ def _umask() -> int:
 
 # The modes open() and mkdir() would give (mkstemp and mkdtemp give 0600 and 0700).
 FILE_MODE = 0o666 & ~_umask()
+
+
 DIR_MODE = 0o777 & ~_umask()
 
 
@@ -326,80 +330,3 @@ def _settle_tree(folder: str) -> None:
             os.chmod(path, FILE_MODE)
             with open(path, "rb") as f:
                 os.fsync(f.fileno())
-
-
-def read_lines(path: str, errors: str = "strict", advice: str = "save the file as UTF-8") -> Iterator[str]:
-    """Lines of a UTF-8 text file without their line ends ('\\n', and a '\\r' before it).
-
-    With errors="strict" a line that is not valid UTF-8 raises an error naming the file
-    and line, ending with `advice` (a command with a way around it says so); errors="replace"
-    decodes it with U+FFFD instead.
-    """
-    if errors not in ENCODING_ERRORS:
-        raise ValueError(f"errors must be one of {ENCODING_ERRORS}, got {errors!r}")
-    f = _open_binary(path)
-    with f:
-        for number, raw in enumerate(f, start=1):
-            raw = raw.rstrip(b"\n").removesuffix(b"\r")
-            try:
-                yield raw.decode("utf-8", errors)
-            except UnicodeDecodeError as e:
-                raise InputTextError(
-                    f"{path}:{number}: line is not valid UTF-8 (byte 0x{raw[e.start]:02x} at "
-                    f"byte {e.start + 1}); {advice}"
-                ) from None
-
-
-def _open_binary(path) -> IO[bytes]:
-    """A local file, or through TensorFlow's file systems a remote one (gs://, hdfs://)."""
-    try:
-        if "://" in str(path):
-            import tensorflow as tf
-
-            if not tf.io.gfile.exists(path):
-                raise InputTextError(f"{path}: cannot read input file (no such file)")
-            return tf.io.gfile.GFile(path, "rb")
-        return open(path, "rb")
-    except OSError as e:
-        raise InputTextError(f"{path}: cannot read input file ({e.strerror})") from None
-
-
-def expand_file_patterns(patterns: str, what: str = "input file") -> list[str]:
-    """Comma-separated globs -> sorted files, as Google's --input_file; a pattern that
-    matches nothing is an error naming it."""
-    files = []
-    for pattern in patterns.split(","):
-        matches = sorted(_glob(pattern))
-        if not matches:
-            raise InputTextError(f"{pattern}: no {what} matches")
-        files.extend(matches)
-    return files
-
-
-def _glob(pattern: str) -> list[str]:
-    if "://" in pattern:
-        import tensorflow as tf
-
-        return tf.io.gfile.glob(pattern)
-    return glob.glob(pattern)
-
-
-def read_json_config(path: str) -> dict:
-    """A JSON object from a config file, or a ConfigError naming the file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            values = json.load(f)
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not a JSON config ({e})") from None
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path}: not a JSON object")
-    return values
-
-
-def write_json_config(values: dict, path: str) -> None:
-    """Writes a config as indented UTF-8 JSON (atomically)."""
-    with atomic_write(path) as f:
-        json.dump(values, f, indent=2, ensure_ascii=False)
-        f.write("\n")

@@ -3,7 +3,8 @@
 import pytest
 
 from clue_tf.errors import InputTextError
-from clue_tf.io_utils import atomic_write, read_lines
+from clue_tf.io.inputs import read_lines
+from clue_tf.io.outputs import atomic_write
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):
@@ -60,7 +61,7 @@ def test_leftovers_of_killed_writers_are_removed_and_live_ones_kept(tmp_path):
 
 
 def test_a_folder_swap_killed_between_its_renames_is_restored(tmp_path):
-    from clue_tf.io_utils import atomic_directory
+    from clue_tf.io.outputs import atomic_directory
 
     old = tmp_path / f".bundle.{dead_pid()}.old.abcdefgh"  # what a kill between the renames leaves
     old.mkdir()
@@ -83,7 +84,7 @@ def test_sigterm_removes_the_partial_file_keeps_the_earlier_one_and_exits_143(tm
         import os, signal, time, types
         from absl import flags
         from clue_tf.cli import app
-        from clue_tf.io_utils import atomic_write
+        from clue_tf.io.outputs import atomic_write
 
         def main(fv):
             with atomic_write({str(target)!r}) as f:
@@ -144,15 +145,15 @@ def test_a_full_disk_while_writing_records_names_them(tmp_path, monkeypatch):
 
 KILLED_SET_WRITER = """
 import os, sys
-from clue_tf import io_utils
+from clue_tf.io import outputs as io_outputs
 real_replace, calls = os.replace, []
 def replace(src, dst):
     calls.append(dst)
     if dst.endswith(sys.argv[2]):
         os._exit(9)  # killed at this rename
     real_replace(src, dst)
-io_utils.os.replace = replace
-with io_utils.replace_together([os.path.join(sys.argv[1], n) for n in ("a.tfrecord", "b.tfrecord")]) as temps:
+io_outputs.os.replace = replace
+with io_outputs.replace_together([os.path.join(sys.argv[1], n) for n in ("a.tfrecord", "b.tfrecord")]) as temps:
     for t, text in zip(temps, ("new a", "new b")):
         open(t, "w").write(text)
 """
@@ -165,7 +166,7 @@ def test_a_set_killed_before_its_commit_stays_old_and_after_it_is_finished_new(t
     import subprocess
     import sys
 
-    from clue_tf.io_utils import atomic_write
+    from clue_tf.io.outputs import atomic_write
 
     for name in ("a", "b"):
         (tmp_path / f"{name}.tfrecord").write_text(f"old {name}")
@@ -180,7 +181,7 @@ def test_a_set_killed_before_its_commit_stays_old_and_after_it_is_finished_new(t
 def test_replaced_files_and_folders_get_plain_permissions(tmp_path):
     import os
 
-    from clue_tf.io_utils import DIR_MODE, FILE_MODE, atomic_directory
+    from clue_tf.io.outputs import DIR_MODE, FILE_MODE, atomic_directory
 
     with atomic_write(tmp_path / "f.txt") as f:
         f.write("x")
@@ -195,7 +196,7 @@ def test_a_set_interrupted_between_its_renames_in_process_is_finished_new(tmp_pa
     propagates, so no kill inside the process leaves half an old set."""
     import os
 
-    from clue_tf import io_utils
+    from clue_tf.io import outputs as io_outputs
 
     for name in ("a", "b"):
         (tmp_path / f"{name}.tfrecord").write_text(f"old {name}")
@@ -207,9 +208,9 @@ def test_a_set_interrupted_between_its_renames_in_process_is_finished_new(tmp_pa
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(io_utils.os, "replace", interrupted_once)
+    monkeypatch.setattr(io_outputs.os, "replace", interrupted_once)
     with pytest.raises(KeyboardInterrupt):
-        with io_utils.replace_together([tmp_path / "a.tfrecord", tmp_path / "b.tfrecord"]) as temps:
+        with io_outputs.replace_together([tmp_path / "a.tfrecord", tmp_path / "b.tfrecord"]) as temps:
             for t, text in zip(temps, ("new a", "new b")):
                 open(t, "w").write(text)
     assert {n: (tmp_path / f"{n}.tfrecord").read_text() for n in "ab"} == {"a": "new a", "b": "new b"}
