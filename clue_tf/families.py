@@ -21,6 +21,7 @@ _FAMILY_MODULES = {
     "albert": "clue_tf.models.albert.family:ALBERT",
     "t5": "clue_tf.models.t5.family:T5",
     "pegasus": "clue_tf.models.pegasus.family:PEGASUS",
+    "electra": "clue_tf.models.electra.family:ELECTRA",
 }
 FAMILY_NAMES = tuple(_FAMILY_MODULES)
 
@@ -42,6 +43,11 @@ class Family:
     def claims_config(self, values: dict) -> Optional[str]:
         """The config dialect if `values` describes this family's model, else None."""
         raise NotImplementedError
+
+    def accepts_config(self, values: dict, dialect: str) -> bool:
+        """Whether a config another family claims describes this family's model when the
+        weights are this family's (the BERT-like JSON beside an ELECTRA bundle)."""
+        return False
 
     def weight_dialect(self, names: Iterable[str], kind: str) -> Optional[str]:
         """The naming dialect of checkpoint `names` (read from a `kind` file) if they are
@@ -117,12 +123,32 @@ def all_families() -> list[Family]:
 
 
 def family_of_config(values: dict, source: str) -> tuple[Family, str]:
-    """The family and config dialect of a config's values, or a ConfigError naming the file."""
+    """The family and config dialect of a config's values, or a ConfigError naming the file.
+    A `model_family` key (clue-tf writes it where the JSON is otherwise BERT's) decides."""
+    if "model_family" in values:
+        family = get_family(values["model_family"])
+        dialect = family.claims_config(values)
+        if not dialect:
+            raise ConfigError(f"{source}: model_family {values['model_family']!r}, but not a config of that family")
+        return family, dialect
     for family in all_families():
         dialect = family.claims_config(values)
         if dialect:
             return family, dialect
     raise ConfigError(f"{source}: not a config of any known model family ({', '.join(FAMILY_NAMES)})")
+
+
+def family_of_files(values: dict, source: str, names: Optional[list] = None,
+                    kind: Optional[str] = None) -> tuple[Family, str]:
+    """The config's family, unless the weights are another family's that reads the same
+    config (many bundles ship BERT's JSON beside ELECTRA weights): then the weights decide."""
+    found, dialect = family_of_config(values, source)
+    if not names or found.weight_dialect(names, kind):
+        return found, dialect
+    for other in all_families():
+        if other is not found and other.weight_dialect(names, kind) and other.accepts_config(values, dialect):
+            return other, dialect
+    return found, dialect
 
 
 def check_weights_family(family: Family, names: list[str], kind: str, where: str) -> str:

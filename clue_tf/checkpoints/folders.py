@@ -20,7 +20,7 @@ from typing import Optional
 from clue_tf.checkpoints import formats, hf, tf1
 from clue_tf.rows import LoadReport, WeightSource, load_rows
 from clue_tf.errors import CheckpointError, ClueTfError, VocabError
-from clue_tf.families import Family, all_families, check_weights_family, family_of_config, get_family
+from clue_tf.families import Family, all_families, check_weights_family, family_of_files, get_family
 from clue_tf.io.json_config import read_json_config
 from clue_tf.io.outputs import atomic_directory, check_own_folder
 from clue_tf.tokenization.vocab import Vocab, load_vocab
@@ -173,7 +173,8 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
         raise VocabError(f"{root or path or weights}: no vocab.txt (nor a keras-hub vocabulary) in the folder; "
                          "give --vocab_file")
     values = read_json_config(config_file)
-    found, dialect = family_of_config(values, config_file)
+    names = list(tf1.checkpoint_source(weights).shapes) if kind == "tf1" else None  # the names are cheap here
+    found, dialect = family_of_files(values, config_file, names, kind)
     if family and found is not get_family(family):
         raise CheckpointError(f"{config_file}: describes a {found.name} model, not {family}")
     return ModelFiles(found, config_file, dialect, weights, kind, vocab_file, root)

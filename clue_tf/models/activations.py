@@ -1,7 +1,7 @@
 """Activation names in each config dialect, and the Keras activations behind ours.
 
 Google's code (BERT, ALBERT) computes "gelu" as the tanh approximation; HF and UER-py
-compute "gelu" exactly (erf) and call the tanh form "gelu_new" / "gelu_pytorch_tanh" /
+compute "gelu" exactly (erf), as Google's ELECTRA code does, and call the tanh form "gelu_new" / "gelu_pytorch_tanh" /
 "gelu_fast". Configs hold our dialect-free names ("gelu_tanh", "gelu_erf", relu, tanh,
 linear); each dialect is read and written by its own table.
 """
@@ -21,6 +21,9 @@ _ACTIVATIONS = {
     "hf": ({"gelu": "gelu_erf", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh",
             "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_new"}),
     "uer": ({"gelu": "gelu_erf", "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_fast"}),
+    # Google's ELECTRA modeling.py: "gelu" is exact (erf), unlike BERT's.
+    "google_electra": ({"gelu": "gelu_erf", "gelu_tanh": "gelu_tanh", "gelu_erf": "gelu_erf"},
+                       {"gelu_erf": "gelu", "gelu_tanh": "gelu_tanh"}),
 }
 _PLAIN = {"relu": "relu", "tanh": "tanh", "linear": "linear"}
 DIALECTS = tuple(_ACTIVATIONS)

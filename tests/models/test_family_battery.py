@@ -21,6 +21,7 @@ from clue_tf.errors import CheckpointError
 from clue_tf.families import FAMILY_NAMES, check_weights_family, get_family
 from clue_tf.models.albert.config import AlbertConfig
 from clue_tf.models.bert.config import BertConfig
+from clue_tf.models.electra.config import ElectraConfig
 from clue_tf.models.seq2seq_config import Seq2SeqConfig
 from clue_tf.rows import WeightSource, dump_rows, load_rows
 from tests.helpers import PROJECT_ROOT
@@ -40,6 +41,10 @@ TINY_CONFIGS = {
     "pegasus": Seq2SeqConfig(family="pegasus", vocab_size=VOCAB, hidden_dim=32, num_layers=2, num_decoder_layers=2,
                              num_heads=2, key_value_dim=16, intermediate_dim=48, dropout=0.0,
                              max_position_embeddings=40),
+    "electra": ElectraConfig(vocab_size=VOCAB, embedding_size=16, hidden_size=32, num_hidden_layers=2,
+                             num_attention_heads=2, intermediate_size=48, max_position_embeddings=40,
+                             hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, generator_hidden_size=8,
+                             generator_num_hidden_layers=1, generator_intermediate_size=32),
 }
 
 

@@ -4,13 +4,16 @@ It follows keras-hub's `BertBackbone` layer for layer (keras-hub's TransformerEn
 ReversibleEmbedding and PositionEmbedding, LayerNorm epsilon 1e-12) and adds what the
 original checkpoints need: the config's activation (tanh-approximate or exact GELU, as the
 config's dialect says; see config.py), the config's initializer range, and every layer's
-output. keras-hub's
+output. Options for the families built on it: an embedding width below the hidden width
+with a projection after the embedding LayerNorm (ELECTRA), a task-type table (ERNIE 3.0),
+another LayerNorm epsilon (ERNIE: 1e-5), no pooler (ELECTRA pools the first token). keras-hub's
 TransformerEncoder has one dropout rate, so `hidden_dropout_prob` serves for attention
 too; every published config sets both to 0.1.
 """
 
 import keras
 import keras_hub
+from keras import ops
 from keras_hub.layers import PositionEmbedding, ReversibleEmbedding, TransformerEncoder
 
 from clue_tf.errors import ConfigError
@@ -20,6 +23,20 @@ from clue_tf.models.config_fields import arguments_from, fields_from
 from clue_tf.models.dropout import use_bit_mask_dropout
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
 _LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
+
+
+@keras.saving.register_keras_serializable(package="clue_tf")
+class TaskTypeEmbedding(keras.layers.Embedding):
+    """ERNIE 3.0's task-type table, read at task type 0 for every token (HF's default)."""
+
+    def call(self, tokens):
+        return ops.zeros_like(tokens) + ops.cast(self.embeddings[0], tokens.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def build(self, input_shape=None):
+        super().build(None)
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -43,6 +60,10 @@ class BertEncoder(keras_hub.models.Backbone):
         max_sequence_length: int = 512,
         num_segments: int = 2,
         initializer_range: float = 0.02,
+        embedding_dim=None,
+        layer_norm_epsilon: float = 1e-12,
+        num_task_types: int = 0,
+        use_pooler: bool = True,
         dtype=None,
         **kwargs,
     ):
@@ -51,38 +72,49 @@ class BertEncoder(keras_hub.models.Backbone):
             raise ConfigError(f"hidden_act {hidden_act!r} is not one of {sorted(ACTIVATIONS)}")
         initializer = lambda: keras.initializers.TruncatedNormal(stddev=initializer_range)  # noqa: E731
         # === Layers ===
+        width = embedding_dim or hidden_dim
         self.token_embedding = ReversibleEmbedding(
-            vocabulary_size, hidden_dim, embeddings_initializer=initializer(),
+            vocabulary_size, width, embeddings_initializer=initializer(),
             dtype=dtype, name="token_embedding")
         self.position_embedding = PositionEmbedding(
             sequence_length=max_sequence_length, initializer=initializer(),
             dtype=dtype, name="position_embedding")
         self.segment_embedding = keras.layers.Embedding(
-            num_segments, hidden_dim, embeddings_initializer=initializer(),
+            num_segments, width, embeddings_initializer=initializer(),
             dtype=dtype, name="segment_embedding")
+        self.task_type_embedding = None
+        if num_task_types:  # ERNIE 3.0: task type 0, HF's default when no task id is given
+            self.task_type_embedding = TaskTypeEmbedding(
+                num_task_types, width, embeddings_initializer=initializer(), dtype=dtype,
+                name="task_type_embedding")
         self.embeddings_add = keras.layers.Add(dtype=dtype, name="embeddings_add")
         self.embeddings_layer_norm = keras.layers.LayerNormalization(
-            epsilon=1e-12, dtype=dtype, name="embeddings_layer_norm")
+            epsilon=layer_norm_epsilon, dtype=dtype, name="embeddings_layer_norm")
         self.embeddings_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="embeddings_dropout")
+        self.embedding_projection = None
+        if width != hidden_dim:
+            self.embedding_projection = keras.layers.Dense(
+                hidden_dim, kernel_initializer=initializer(), dtype=dtype, name="embedding_projection")
         self.transformer_layers = [
             TransformerEncoder(
                 num_heads=num_heads, intermediate_dim=intermediate_dim,
-                activation=ACTIVATIONS[hidden_act], dropout=dropout, layer_norm_epsilon=1e-12,
+                activation=ACTIVATIONS[hidden_act], dropout=dropout, layer_norm_epsilon=layer_norm_epsilon,
                 kernel_initializer=initializer(), dtype=dtype, name=f"transformer_layer_{i}")
             for i in range(num_layers)
         ]
-        self.pooled_dense = keras.layers.Dense(
-            hidden_dim, activation="tanh", kernel_initializer=initializer(),
-            dtype=dtype, name="pooled_dense")
+        self.pooled_dense = None
+        if use_pooler:
+            self.pooled_dense = keras.layers.Dense(
+                hidden_dim, activation="tanh", kernel_initializer=initializer(),
+                dtype=dtype, name="pooled_dense")
 
         # === Functional model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         segment_ids = keras.Input(shape=(None,), dtype="int32", name="segment_ids")
         padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
-        tokens = self.token_embedding(token_ids)
-        x = self.embeddings_add(
-            (tokens, self.position_embedding(tokens), self.segment_embedding(segment_ids)))
-        x = self.embeddings_dropout(self.embeddings_layer_norm(x))
+        x = self.embed(token_ids, segment_ids)
+        if self.embedding_projection is not None:
+            x = self.embedding_projection(x)
         encoder_outputs = []
         for layer in self.transformer_layers:
             x = layer(x, padding_mask=padding_mask)
@@ -91,7 +123,7 @@ class BertEncoder(keras_hub.models.Backbone):
             inputs={"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask},
             outputs={
                 "sequence_output": x,
-                "pooled_output": self.pooled_dense(x[:, 0, :]),
+                "pooled_output": self.pooled_dense(x[:, 0, :]) if use_pooler else x[:, 0, :],
                 "encoder_outputs": encoder_outputs,
             },
             dtype=dtype,
@@ -109,6 +141,10 @@ class BertEncoder(keras_hub.models.Backbone):
         self.max_sequence_length = max_sequence_length
         self.num_segments = num_segments
         self.initializer_range = initializer_range
+        self.embedding_dim = embedding_dim
+        self.layer_norm_epsilon = layer_norm_epsilon
+        self.num_task_types = num_task_types
+        self.use_pooler = use_pooler
         use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
 
     def get_config(self) -> dict:
@@ -124,8 +160,21 @@ class BertEncoder(keras_hub.models.Backbone):
             "max_sequence_length": self.max_sequence_length,
             "num_segments": self.num_segments,
             "initializer_range": self.initializer_range,
+            "embedding_dim": self.embedding_dim,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+            "num_task_types": self.num_task_types,
+            "use_pooler": self.use_pooler,
         })
         return config
+
+    def embed(self, token_ids, segment_ids):
+        """The normalised embeddings at the embedding width (before any projection); the
+        ELECTRA generator shares them."""
+        tokens = self.token_embedding(token_ids)
+        parts = [tokens, self.position_embedding(tokens), self.segment_embedding(segment_ids)]
+        if self.task_type_embedding is not None:
+            parts.append(self.task_type_embedding(tokens))
+        return self.embeddings_dropout(self.embeddings_layer_norm(self.embeddings_add(parts)))
 
     def bert_config(self) -> BertConfig:
         """The BertConfig that describes this encoder (one dropout rate for both of Google's)."""

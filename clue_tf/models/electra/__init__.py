@@ -1,0 +1,1 @@
+"""ELECTRA: Google's discriminator encoder with its generator and replaced-token head."""
