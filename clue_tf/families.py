@@ -22,6 +22,7 @@ _FAMILY_MODULES = {
     "t5": "clue_tf.models.t5.family:T5",
     "pegasus": "clue_tf.models.pegasus.family:PEGASUS",
     "electra": "clue_tf.models.electra.family:ELECTRA",
+    "ernie": "clue_tf.models.ernie.family:ERNIE",
 }
 FAMILY_NAMES = tuple(_FAMILY_MODULES)
 

@@ -21,7 +21,7 @@ LAYERS = [
     ("cli",),
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
-FAMILY_NAMES = ("bert", "albert", "t5", "pegasus", "electra")
+FAMILY_NAMES = ("bert", "albert", "t5", "pegasus", "electra", "ernie")
 
 
 def part_of(module: str) -> str:

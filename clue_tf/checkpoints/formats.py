@@ -92,7 +92,7 @@ def _rows_writer(name: str, dialect_of: Callable, weights_writer: Callable, file
 
     def write(folder: str, model, family: Family, config, vocab_file, skip_paths=(), **_) -> tuple:
         dialect = dialect_of(family, config)
-        if dialect not in (family.tf1_dialect_for(config), *family.config_dialects) or dialect == "mesh":
+        if not dialect or dialect not in (family.tf1_dialect_for(config), *family.config_dialects) or dialect == "mesh":
             raise ClueTfError(f"{family.name} models cannot be written as {name}; use --output_format=hf")
         config_values = family.config_dict(config, "google" if name == "bundle" else dialect)
         rows = family.rows(config, dialect)  # the config first: a family refuses a format by its config

@@ -12,7 +12,9 @@ def split_fields(cls, values: dict, source: str, skip: tuple = ("extra",)) -> tu
     known = {k: v for k, v in values.items() if k in types}
     for name, value in known.items():
         wanted = types[name]
-        if wanted is int:
+        if wanted is bool:
+            ok = isinstance(value, bool)
+        elif wanted is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
         elif wanted is float:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)

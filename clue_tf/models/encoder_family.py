@@ -57,7 +57,7 @@ class EncoderFamily(Family):
         from clue_tf.models.backbones import find_encoder
 
         encoder = find_encoder(model, required=False)
-        return self.encoder_config(encoder) if isinstance(encoder, self.encoder_class()) else None
+        return self.encoder_config(encoder) if type(encoder) is self.encoder_class() else None  # subclasses are other families
 
     def keras_hub_values(self, saved: dict) -> dict:
         """Our config fields from a keras-hub preset's config.json (`{"config": {...}}`)."""

@@ -116,3 +116,25 @@ def test_registry_init_refuses_a_vocab_of_another_size(tmp_path, capsys):
     with pytest.raises(VocabError, match="5 lines, but the model has 8021 embedding rows"):
         convert.model_from_registry("roberta-tiny-clue", str(vocab), str(tmp_path / "b"))
     assert not (tmp_path / "b").exists()
+
+
+NEW_FAMILY_ENTRIES = ["hfl/chinese-roberta-wwm-ext", "hfl/chinese-roberta-wwm-ext-large", "hfl/chinese-macbert-base",
+                      "hfl/chinese-macbert-large", "hfl/chinese-electra-180g-small-discriminator",
+                      "hfl/chinese-electra-180g-base-discriminator", "hfl/chinese-electra-180g-large-discriminator",
+                      "nghuyong/ernie-3.0-nano-zh", "nghuyong/ernie-3.0-micro-zh", "nghuyong/ernie-3.0-mini-zh",
+                      "nghuyong/ernie-3.0-medium-zh", "nghuyong/ernie-3.0-base-zh"]
+
+
+@pytest.mark.parametrize("name", NEW_FAMILY_ENTRIES)
+def test_hfl_and_ernie_entries_have_the_published_parameter_counts(name):
+    """The publishers' tables round to the million, large models a little looser (HFL's
+    MacBERT-large says 324M of the 325.5M counted, as its RoBERTa-wwm-ext-large says 325M)."""
+    entry = load_registry()[name]
+    published = float(entry.published["params"].rstrip("M")) * 1e6
+    assert abs(entry.num_parameters - published) <= max(0.5e6, 0.006 * published), (entry.num_parameters, published)
+
+
+@pytest.mark.parametrize("name", ["hfl/chinese-electra-180g-small-discriminator", "nghuyong/ernie-3.0-nano-zh"])
+def test_small_new_family_entries_build_their_counted_parameters(name):
+    entry = load_registry()[name]
+    assert entry.family.build(entry.config).count_params() == entry.num_parameters
