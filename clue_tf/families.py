@@ -11,9 +11,12 @@ never compare family names themselves. Adding a family: a folder `models/<name>/
 
 import difflib
 import importlib
+import logging
 from typing import Iterable, Optional
 
 from clue_tf.errors import CheckpointError, ConfigError
+
+logger = logging.getLogger(__name__)
 
 # family name -> "module:attribute" of its Family instance (imported on first use).
 _FAMILY_MODULES = {
@@ -23,6 +26,8 @@ _FAMILY_MODULES = {
     "pegasus": "clue_tf.models.pegasus.family:PEGASUS",
     "electra": "clue_tf.models.electra.family:ELECTRA",
     "ernie": "clue_tf.models.ernie.family:ERNIE",
+    "roformer": "clue_tf.models.roformer.family:ROFORMER",
+    "nezha": "clue_tf.models.nezha.family:NEZHA",
 }
 FAMILY_NAMES = tuple(_FAMILY_MODULES)
 
@@ -148,6 +153,8 @@ def family_of_files(values: dict, source: str, names: Optional[list] = None,
         return found, dialect
     for other in all_families():
         if other is not found and other.weight_dialect(names, kind) and other.accepts_config(values, dialect):
+            logger.warning("%s: %s config fields beside %s weights; read as %s", source, found.name, other.name,
+                           other.description)
             return other, dialect
     return found, dialect
 
@@ -158,9 +165,9 @@ def check_weights_family(family: Family, names: list[str], kind: str, where: str
     dialect = family.weight_dialect(names, kind)
     if dialect:
         return dialect
-    for other in all_families():
-        if other is not family and other.weight_dialect(names, kind):
-            raise CheckpointError(f"{where}: holds {other.name} weights, but the config describes "
-                                  f"a {family.name} model")
+    others = [other.name for other in all_families() if other is not family and other.weight_dialect(names, kind)]
+    if others:  # RoFormer's and NEZHA's TF1 names are the same: name every family they fit
+        raise CheckpointError(f"{where}: holds {' or '.join(others)} weights, but the config describes "
+                              f"a {family.name} model")
     raise CheckpointError(f"{where}: no {family.name} weights recognised (first names: "
                           f"{', '.join(sorted(names)[:3])})")

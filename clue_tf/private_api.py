@@ -10,6 +10,10 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
 - `Layer._flatten_layers`: every layer inside a model (the bit-mask dropout swap).
 - keras-hub's `gelu_approximate` (the activation its T5 layers serialize by name) and its
   `preprocessing_function` decorator (what its own tokenizers wrap `tokenize` in).
+- `Layer._layers` (the tracked sublayers): `replace_sublayer` swaps the self-attention of
+  keras-hub's TransformerEncoder for RoFormer's and NEZHA's; `MultiHeadAttention`'s
+  `_compute_attention`, `_key_dim`, `_dropout`, `_kernel_initializer`, `_bias_initializer`
+  (models/position_attention.py).
 - keras-hub's T5Seq2SeqLM generation hooks that Pegasus overrides and the cacheless greedy
   check calls: `_initialize_cache`, `call_encoder`, `call_decoder_with_cache`, `_logits`.
 """
@@ -18,8 +22,10 @@ import keras
 from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-exported)
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
-__all__ = ["OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate", "initialize_seq2seq_cache", "inner_layers",
-           "preprocessing_function"]
+__all__ = ["ATTENTION_HOOKS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate", "initialize_seq2seq_cache",
+           "inner_layers", "preprocessing_function", "replace_sublayer"]
+
+ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
 
 OPTIMIZER_HOOKS = ("_all_reduce_sum_gradients", "_get_variable_index", "_use_weight_decay")
 SEQ2SEQ_HOOKS = {  # method -> the parameters our overrides and calls rely on
@@ -40,3 +46,11 @@ def inner_layers(model: keras.Model) -> list:
 def initialize_seq2seq_cache(lm, encoder_token_ids, decoder_token_ids):
     """keras-hub's empty self- and cross-attention caches for a seq2seq LM."""
     return lm._initialize_cache(encoder_token_ids, decoder_token_ids)
+
+
+def replace_sublayer(layer: keras.layers.Layer, attribute: str, new: keras.layers.Layer) -> None:
+    """Sets `layer.<attribute>` to `new` and stops tracking the layer it held, so that only
+    the new one's weights belong to `layer`."""
+    old = getattr(layer, attribute)
+    layer._layers.remove(old)
+    setattr(layer, attribute, new)

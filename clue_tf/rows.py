@@ -26,15 +26,20 @@ class Layout:
     (per-head attention kernels), 0 flattens to 1-D. transpose: the 2-D result is stored
     transposed (torch Linear [out, in], Google's output_weights). external_shape: a final
     reshape (Pegasus' final_logits_bias [1, V]). pad_rows: zero rows stored in front (UER's
-    segment table keeps row 0 for padding).
+    segment table keeps row 0 for padding). permute: our last axis is the external one in
+    this order (RoFormer's interleaved rotary pairs, de-interleaved for keras-hub's
+    RotaryEmbedding).
     """
 
     inputs: Optional[int] = None
     transpose: bool = False
     external_shape: Optional[tuple] = None
     pad_rows: int = 0
+    permute: Optional[tuple] = None
 
     def to_external(self, value: np.ndarray) -> np.ndarray:
+        if self.permute is not None:
+            value = value[..., np.argsort(self.permute)]
         if self.inputs is not None:
             rows = int(np.prod(value.shape[: self.inputs])) if self.inputs else -1
             value = np.reshape(value, (rows, -1) if self.inputs else (-1,))
@@ -51,7 +56,8 @@ class Layout:
             value = value[self.pad_rows:]
         if self.transpose:
             value = np.reshape(value, (value.shape[0], -1)).T
-        return np.reshape(value, keras_shape)
+        value = np.reshape(value, keras_shape)
+        return value[..., list(self.permute)] if self.permute is not None else value
 
     def external_shape_of(self, keras_shape: tuple) -> tuple:
         return tuple(self.to_external(np.zeros(keras_shape, dtype=np.int8)).shape)
@@ -90,6 +96,23 @@ class Row:
             return self.keras(model)
         except (AttributeError, IndexError, KeyError):
             return None
+
+
+class FixedTable:
+    """A table the model computes instead of storing (RoFormer's sinusoids, which HF saves as
+    `embed_positions.weight`): loading checks the file's copy equals it, writing writes it."""
+
+    def __init__(self, path: str, value: np.ndarray, where: str):
+        self.path, self.value, self.where = path, np.asarray(value, np.float32), where
+        self.shape, self.dtype = self.value.shape, "float32"
+
+    def numpy(self) -> np.ndarray:
+        return self.value
+
+    def assign(self, value: np.ndarray) -> None:
+        if not np.allclose(value, self.value, atol=1e-5):
+            raise CheckpointError(f"{self.path}: differs from the {self.where} this model computes "
+                                  f"(largest difference {np.abs(value - self.value).max():.3g})")
 
 
 # Checkpoint entries that are never model weights: optimizer slots, step counters, HF buffers.

@@ -21,7 +21,7 @@ LAYERS = [
     ("cli",),
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
-FAMILY_NAMES = ("bert", "albert", "t5", "pegasus", "electra", "ernie")
+FAMILY_NAMES = ("bert", "albert", "t5", "pegasus", "electra", "ernie", "roformer", "nezha")
 
 
 def part_of(module: str) -> str:

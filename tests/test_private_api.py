@@ -64,3 +64,39 @@ def test_t5_seq2seq_lm_generation_hooks_keep_their_parameters(method):
     assert callable(function), method
     parameters = list(inspect.signature(function).parameters)[1:]
     assert tuple(parameters[: len(private_api.SEQ2SEQ_HOOKS[method])]) == private_api.SEQ2SEQ_HOOKS[method]
+
+
+@pytest.mark.parametrize("hook", private_api.ATTENTION_HOOKS)
+def test_multi_head_attention_hook_exists(hook):
+    attention = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    assert hasattr(attention, hook), hook
+
+
+def test_compute_attention_is_still_called_with_projected_heads():
+    """RoFormer and NEZHA rely on `_compute_attention` receiving [B, T, N, d] queries and keys."""
+    seen = []
+
+    class Recording(keras.layers.MultiHeadAttention):
+        def _compute_attention(self, query, key, value, *args, **kwargs):
+            seen.append(tuple(query.shape))
+            return super()._compute_attention(query, key, value, *args, **kwargs)
+
+    Recording(num_heads=2, key_dim=4)(np.zeros((1, 3, 8), "float32"), np.zeros((1, 3, 8), "float32"))
+    assert seen == [(1, 3, 2, 4)]
+
+
+def test_replace_sublayer_leaves_only_the_new_layer_weights():
+    """As PositionalTransformerEncoder does it: inside build, before Keras locks the layer's state."""
+    class Swapped(keras_hub.layers.TransformerEncoder):
+        def build(self, inputs_shape):
+            super().build(inputs_shape)
+            self.new = keras.layers.MultiHeadAttention(num_heads=2, key_dim=2, name="self_attention_layer")
+            self.new.build(query_shape=inputs_shape, value_shape=inputs_shape)
+            private_api.replace_sublayer(self, "_self_attention_layer", self.new)
+
+    plain = keras_hub.layers.TransformerEncoder(intermediate_dim=8, num_heads=2)
+    plain.build((None, None, 4))
+    encoder = Swapped(intermediate_dim=8, num_heads=2)
+    encoder.build((None, None, 4))
+    assert len(encoder.weights) == len(plain.weights) and encoder._self_attention_layer is encoder.new
+    assert sum(w is encoder.new.weights[0] for w in encoder.weights) == 1

@@ -21,8 +21,8 @@ _ACTIVATIONS = {
     "hf": ({"gelu": "gelu_erf", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh",
             "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_new"}),
     "uer": ({"gelu": "gelu_erf", "gelu_fast": "gelu_tanh"}, {"gelu_erf": "gelu", "gelu_tanh": "gelu_fast"}),
-    # Google's ELECTRA modeling.py: "gelu" is exact (erf), unlike BERT's.
-    "google_electra": ({"gelu": "gelu_erf", "gelu_tanh": "gelu_tanh", "gelu_erf": "gelu_erf"},
+    # Google's ELECTRA modeling.py and bert4keras (Zhuiyi's RoFormer): "gelu" is exact (erf).
+    "gelu_is_erf": ({"gelu": "gelu_erf", "gelu_tanh": "gelu_tanh", "gelu_erf": "gelu_erf"},
                        {"gelu_erf": "gelu", "gelu_tanh": "gelu_tanh"}),
 }
 _PLAIN = {"relu": "relu", "tanh": "tanh", "linear": "linear"}

@@ -202,3 +202,29 @@ def test_commands_take_an_electra_bundle(tmp_path, capsys):
     assert run_command("fill_mask", [f"--bundle_dir={tmp_path / 'b'}", "--text=中国的[MASK]都", "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert len(results) == 1 and len(results[0]) == 5
+
+
+def test_google_layout_discriminator_matches_bert4keras_electra(tmp_path):
+    """bert4keras reads Google's ELECTRA layout: a second witness beside HF."""
+    from tests.models.bert4keras_oracle import bert4keras_outputs, padded_inputs, require_bert4keras
+
+    require_bert4keras()
+    keras.utils.set_random_seed(4)
+    model = ELECTRA.build(CONFIG, ("masked_lm", "replaced_token"))
+    rng = np.random.default_rng(4)
+    for weight in model.weights:
+        weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
+    (tmp_path / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write(str(tmp_path / "bundle"), model, ELECTRA, CONFIG, str(tmp_path / "vocab.txt"), "bundle")
+    x = padded_inputs(len(VOCAB), 12)
+    config = {"vocab_size": len(VOCAB), "embedding_size": 16, "hidden_size": 32, "num_hidden_layers": 2,
+              "num_attention_heads": 4, "intermediate_size": 64, "hidden_act": "gelu", "max_position_embeddings": 64,
+              "type_vocab_size": 2}
+    theirs = bert4keras_outputs("electra", "erf", config, tmp_path / "bundle" / "electra_model.ckpt", x, tmp_path)
+    features = {k: x[k] for k in ("token_ids", "segment_ids", "padding_mask")}
+    ours = model({**features, "masked_lm_positions": np.zeros((2, 1), "int32")})
+    encoder = model.get_layer("electra_encoder")(features)
+    real = x["padding_mask"].astype(bool)
+    for i, layer in enumerate(encoder["encoder_outputs"]):
+        np.testing.assert_allclose(np.asarray(layer)[real], theirs["encoder_outputs"][i][real], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(ours["replaced_token_logits"])[real], theirs["head"][..., 0][real], atol=1e-5)

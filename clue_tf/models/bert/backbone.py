@@ -6,6 +6,7 @@ original checkpoints need: the config's activation (tanh-approximate or exact GE
 config's dialect says; see config.py), the config's initializer range, and every layer's
 output. Options for the families built on it: an embedding width below the hidden width
 with a projection after the embedding LayerNorm (ELECTRA), a task-type table (ERNIE 3.0),
+positions inside attention instead of a table (RoFormer's rotary, NEZHA's relative),
 another LayerNorm epsilon (ERNIE: 1e-5), no pooler (ELECTRA pools the first token). keras-hub's
 TransformerEncoder has one dropout rate, so `hidden_dropout_prob` serves for attention
 too; every published config sets both to 0.1.
@@ -21,6 +22,7 @@ from clue_tf.models.activations import KERAS_ACTIVATIONS as ACTIVATIONS
 from clue_tf.models.bert.config import ENCODER_FIELDS, BertConfig
 from clue_tf.models.config_fields import arguments_from, fields_from
 from clue_tf.models.dropout import use_bit_mask_dropout
+from clue_tf.models.position_attention import POSITION_ENCODINGS, PositionalTransformerEncoder
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
 _LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
 
@@ -64,6 +66,8 @@ class BertEncoder(keras_hub.models.Backbone):
         layer_norm_epsilon: float = 1e-12,
         num_task_types: int = 0,
         use_pooler: bool = True,
+        position_encoding: str = "absolute",
+        max_relative_position: int = 64,
         dtype=None,
         **kwargs,
     ):
@@ -76,9 +80,13 @@ class BertEncoder(keras_hub.models.Backbone):
         self.token_embedding = ReversibleEmbedding(
             vocabulary_size, width, embeddings_initializer=initializer(),
             dtype=dtype, name="token_embedding")
-        self.position_embedding = PositionEmbedding(
-            sequence_length=max_sequence_length, initializer=initializer(),
-            dtype=dtype, name="position_embedding")
+        if position_encoding not in POSITION_ENCODINGS:
+            raise ConfigError(f"position_encoding {position_encoding!r} is not one of {POSITION_ENCODINGS}")
+        self.position_embedding = None
+        if position_encoding == "absolute":
+            self.position_embedding = PositionEmbedding(
+                sequence_length=max_sequence_length, initializer=initializer(),
+                dtype=dtype, name="position_embedding")
         self.segment_embedding = keras.layers.Embedding(
             num_segments, width, embeddings_initializer=initializer(),
             dtype=dtype, name="segment_embedding")
@@ -95,11 +103,15 @@ class BertEncoder(keras_hub.models.Backbone):
         if width != hidden_dim:
             self.embedding_projection = keras.layers.Dense(
                 hidden_dim, kernel_initializer=initializer(), dtype=dtype, name="embedding_projection")
+        layer_class, positions = TransformerEncoder, {}
+        if position_encoding != "absolute":  # RoFormer, NEZHA: positions inside attention
+            layer_class = PositionalTransformerEncoder
+            positions = dict(position_encoding=position_encoding, max_relative_position=max_relative_position)
         self.transformer_layers = [
-            TransformerEncoder(
+            layer_class(
                 num_heads=num_heads, intermediate_dim=intermediate_dim,
                 activation=ACTIVATIONS[hidden_act], dropout=dropout, layer_norm_epsilon=layer_norm_epsilon,
-                kernel_initializer=initializer(), dtype=dtype, name=f"transformer_layer_{i}")
+                kernel_initializer=initializer(), dtype=dtype, name=f"transformer_layer_{i}", **positions)
             for i in range(num_layers)
         ]
         self.pooled_dense = None
@@ -145,6 +157,8 @@ class BertEncoder(keras_hub.models.Backbone):
         self.layer_norm_epsilon = layer_norm_epsilon
         self.num_task_types = num_task_types
         self.use_pooler = use_pooler
+        self.position_encoding = position_encoding
+        self.max_relative_position = max_relative_position
         use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
 
     def get_config(self) -> dict:
@@ -164,6 +178,8 @@ class BertEncoder(keras_hub.models.Backbone):
             "layer_norm_epsilon": self.layer_norm_epsilon,
             "num_task_types": self.num_task_types,
             "use_pooler": self.use_pooler,
+            "position_encoding": self.position_encoding,
+            "max_relative_position": self.max_relative_position,
         })
         return config
 
@@ -171,7 +187,9 @@ class BertEncoder(keras_hub.models.Backbone):
         """The normalised embeddings at the embedding width (before any projection); the
         ELECTRA generator shares them."""
         tokens = self.token_embedding(token_ids)
-        parts = [tokens, self.position_embedding(tokens), self.segment_embedding(segment_ids)]
+        parts = [tokens, self.segment_embedding(segment_ids)]
+        if self.position_embedding is not None:
+            parts.insert(1, self.position_embedding(tokens))
         if self.task_type_embedding is not None:
             parts.append(self.task_type_embedding(tokens))
         return self.embeddings_dropout(self.embeddings_layer_norm(self.embeddings_add(parts)))

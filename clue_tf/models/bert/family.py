@@ -31,7 +31,8 @@ class BertFamily(EncoderFamily):
             return "hf" if values["model_type"] == "bert" else None
         if "layers_num" in values and values.get("encoder", "transformer") == "transformer":
             return "uer"
-        if "num_hidden_layers" in values and not {"embedding_size", "num_hidden_groups"} & set(values):
+        if "num_hidden_layers" in values and not {"embedding_size", "num_hidden_groups"} & set(values) and not (
+                values.get("use_relative_position") or "max_relative_position" in values):  # NEZHA's
             return "google"
         return None
 
@@ -39,8 +40,8 @@ class BertFamily(EncoderFamily):
         names = set(names)
         if kind == "keras_hub":
             return "keras_hub" if "transformer_layer_0/self_attention_layer/query/kernel" in names else None
-        if "bert/encoder/layer_0/attention/self/query/kernel" in names:
-            return "google"
+        if "bert/encoder/layer_0/attention/self/query/kernel" in names and "bert/embeddings/position_embeddings" in names:
+            return "google"  # without a position table: RoFormer's or NEZHA's
         if names & {"embedding.word.embedding.weight", "embedding.word_embedding.weight"} and any(
                 n.startswith("encoder.transformer.") for n in names):
             return "uer"

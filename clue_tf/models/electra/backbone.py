@@ -19,7 +19,7 @@ class ElectraEncoder(BertEncoder):
     """Inputs and outputs as BertEncoder's; `pooled_output` is the first token's vector."""
 
     def __init__(self, *args, embedding_dim=None, **kwargs):
-        for fixed in ("use_pooler", "num_task_types", "layer_norm_epsilon"):
+        for fixed in ("use_pooler", "num_task_types", "layer_norm_epsilon", "position_encoding", "max_relative_position"):
             kwargs.pop(fixed, None)  # from get_config: ELECTRA's are fixed
         super().__init__(*args, embedding_dim=embedding_dim, use_pooler=False,
                          **{"name": "electra_encoder", **kwargs})

@@ -24,7 +24,7 @@ ENCODER_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_lay
                   "embedding_dim": "embedding_size"}
 GENERATOR_FIELDS = ("generator_hidden_size", "generator_num_hidden_layers", "generator_num_attention_heads",
                     "generator_intermediate_size")
-_ACTIVATION_DIALECT = {"google": "google_electra", "hf": "hf"}
+_ACTIVATION_DIALECT = {"google": "gelu_is_erf", "hf": "hf"}
 # HF keys Google's readers ignore (kept when writing HF again).
 _HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "transformers_version", "torch_dtype",
             "dtype", "position_embedding_type", "use_cache", "classifier_dropout", "summary_type",

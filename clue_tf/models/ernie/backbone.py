@@ -12,7 +12,7 @@ class ErnieEncoder(BertEncoder):
     """Inputs and outputs as BertEncoder's; every token reads task type 0 (HF's default)."""
 
     def __init__(self, *args, **kwargs):
-        for fixed in ("use_pooler", "embedding_dim"):
+        for fixed in ("use_pooler", "embedding_dim", "position_encoding", "max_relative_position"):
             kwargs.pop(fixed, None)  # from get_config: ERNIE's are fixed
         super().__init__(*args, **{"name": "ernie_encoder", **kwargs})
 
