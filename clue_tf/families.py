@@ -43,7 +43,7 @@ class Family:
     native_format: str = "hf"  # what training exports: "bundle" (Google TF1) or "hf"
     bundle_config_names: tuple = ()  # config file names a TF1 bundle folder holds
     bundle_files: tuple = ("model.ckpt", "config.json")  # (checkpoint prefix, config) a bundle is written as
-    objective_kind: str = ""  # how it pretrains: "masked_lm" | "seq2seq" (training/objectives.py)
+    objective_kind: str = ""  # how it pretrains: "masked_lm" | "replaced_token" | "seq2seq" (training/objectives.py)
     record_kind: str = ""  # the pretraining records it reads: "masked_lm" | "span_corruption" | "gap_sentences"
 
     def claims_config(self, values: dict) -> Optional[str]:
@@ -72,6 +72,10 @@ class Family:
 
     def fit_config(self, config, shapes: dict, dialect: str, source: str):
         """`config` with the sizes the weights decide (vocab rows, ...); default: as is."""
+        return config
+
+    def pretraining_config(self, config):
+        """`config` completed with what pretraining builds beyond it (ELECTRA: its generator)."""
         return config
 
     def vocab_size(self, config) -> int:

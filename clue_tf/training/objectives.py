@@ -1,6 +1,8 @@
 """What a pretraining run optimises, per model family: its model, records and losses.
 
 `MaskedLmObjective` is Google's BERT pretraining (masked LM, optional NSP);
+`ReplacedTokenObjective` is ELECTRA's (Google's run_pretraining.py): the generator's masked LM,
+plus 50 times the discriminator's replaced-token loss on the generator's samples.
 `Seq2SeqObjective` is T5 span corruption / Pegasus gap sentences: cross-entropy of the
 target tokens given the source. The strategy-aware loop in `pretraining.py` drives either.
 Losses are each replica's share of the global batch's loss, so they sum to it.
@@ -82,6 +84,72 @@ class MaskedLmObjective:
         return result
 
 
+def scatter_at_positions(ids, positions, weights, values):
+    """`ids` with `values` written at `positions` where `weights` > 0 (padded positions untouched)."""
+    chosen = tf.one_hot(positions, tf.shape(ids)[1], dtype=tf.int32) * tf.cast(weights > 0, tf.int32)[..., None]
+    written = tf.reduce_max(chosen, axis=1)
+    return tf.where(written > 0, tf.reduce_sum(chosen * tf.cast(values, tf.int32)[..., None], axis=1), ids)
+
+
+def gumbel_sample(logits, seed_generator):
+    """One token per row from softmax(logits) (Google's sampling at temperature 1), no gradient."""
+    logits = tf.cast(logits, tf.float32)
+    uniform = keras.random.uniform(tf.shape(logits), minval=1e-9, maxval=1.0, seed=seed_generator)
+    return tf.stop_gradient(tf.argmax(logits - tf.math.log(-tf.math.log(uniform)), axis=-1, output_type=tf.int32))
+
+
+class ReplacedTokenObjective(MaskedLmObjective):
+    """ELECTRA: the generator fills the masked positions of the records' masked input with
+    samples; the discriminator marks every real token replaced or not; loss = generator MLM
+    + disc_weight (50, Google's) x discriminator loss, each over its own global weight."""
+
+    disc_weight = 50.0
+
+    def __init__(self, settings, family, config, vocab):
+        super().__init__(settings, family, config, vocab)
+        self.metric_names = ["loss", "masked_lm_loss", "masked_lm_accuracy", "replaced_token_loss",
+                             "replaced_token_accuracy"]
+
+    def record_lengths(self) -> dict:
+        """Google's masked-LM records; ELECTRA has no sentence-pair task."""
+        return {k: v for k, v in super().record_lengths().items() if k != "next_sentence_labels"}
+
+    def build_model(self):
+        model = self.family.build(self.config, ("masked_lm", "replaced_token"))
+        inputs = {k: model.input[k] for k in ("token_ids", "segment_ids", "padding_mask")}
+        self.generator = keras.Model(model.input, model.output["masked_lm_logits"])
+        self.discriminator = keras.Model(inputs, model.output["replaced_token_logits"])
+        self.seed_generator = keras.random.SeedGenerator(self.settings.seed)
+        return model
+
+    def prediction_weight(self, features) -> tf.Tensor:
+        """[masked positions, real tokens]: the two losses' denominators."""
+        return tf.stack([tf.reduce_sum(features["masked_lm_weights"]),
+                         tf.cast(tf.reduce_sum(features["input_mask"]), tf.float32)])
+
+    def losses(self, model, features, global_batch: int, global_weight, training: bool) -> dict:
+        features = {k: tf.convert_to_tensor(v) for k, v in features.items()}
+        masked, mask = features["input_ids"], features["input_mask"]
+        positions, weights = features["masked_lm_positions"], features["masked_lm_weights"]
+        logits = self.generator({"token_ids": masked, "segment_ids": features["segment_ids"], "padding_mask": mask,
+                                 "masked_lm_positions": positions}, training=training)
+        mlm_loss, mlm_accuracy = token_losses(logits, features["masked_lm_ids"], weights, global_weight[0],
+                                              epsilon=1e-6)
+        original = scatter_at_positions(masked, positions, weights, features["masked_lm_ids"])
+        corrupted = scatter_at_positions(masked, positions, weights, gumbel_sample(logits, self.seed_generator))
+        labels = tf.cast(tf.not_equal(corrupted, original), tf.float32)
+        disc_logits = tf.cast(self.discriminator({"token_ids": corrupted, "segment_ids": features["segment_ids"],
+                                                  "padding_mask": mask}, training=training), tf.float32)
+        real = tf.cast(mask, tf.float32)
+        per_token = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=disc_logits)
+        disc_loss = tf.reduce_sum(per_token * real) / (global_weight[1] + 1e-6)
+        correct = tf.cast(tf.equal(tf.cast(disc_logits > 0, tf.float32), labels), tf.float32)
+        disc_accuracy = tf.math.divide_no_nan(tf.reduce_sum(correct * real), global_weight[1])
+        return {"loss": mlm_loss + self.disc_weight * disc_loss, "masked_lm_loss": mlm_loss,
+                "masked_lm_accuracy": mlm_accuracy, "replaced_token_loss": disc_loss,
+                "replaced_token_accuracy": disc_accuracy}
+
+
 class Seq2SeqObjective:
     """T5 / Pegasus: predict target[1:] from the source and target[:-1] (teacher forcing)."""
 
@@ -122,7 +190,8 @@ def export_path(output_dir: str, bundle_dir: Optional[str]) -> str:
 
 
 # Family.objective_kind -> the objective that pretrains it.
-OBJECTIVES = {"masked_lm": MaskedLmObjective, "seq2seq": Seq2SeqObjective}
+OBJECTIVES = {"masked_lm": MaskedLmObjective, "replaced_token": ReplacedTokenObjective,
+              "seq2seq": Seq2SeqObjective}
 
 
 def objective_for(family, settings, config, vocab):

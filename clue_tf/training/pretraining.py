@@ -107,6 +107,7 @@ class Pretrainer:
         opened = folders.open_weights(self.files) if settings.init_checkpoint else None
         # the checkpoint decides table sizes its config may misstate
         self.config = folders.read_config(self.files, *(opened[0].shapes, opened[1]) if opened else ())
+        self.config = self.family.pretraining_config(self.config)
         self.objective = objective_for(self.family, settings, self.config, self.vocab)
         check_positions(self.family.max_positions(self.config), self.objective.record_lengths(),
                         settings.bert_config_file)

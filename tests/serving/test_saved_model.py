@@ -370,3 +370,46 @@ def test_albert_classifier_serves_run_classifier_labels(layout, tmp_path, vocab)
     assert (tmp_path / "again" / name).read_text(encoding="utf-8") == expected
     np.testing.assert_allclose(read_tsv(tmp_path / "again" / "test_results.tsv"),
                                read_tsv(tmp_path / "out" / "test_results.tsv"), atol=1e-5)
+
+
+def _new_family_config(name: str):
+    """A small classifier config of each family on Google's 21,128-line vocab."""
+    from clue_tf.models.electra.config import ElectraConfig
+    from clue_tf.models.ernie.config import ErnieConfig
+    from clue_tf.models.nezha.config import NezhaConfig
+    from clue_tf.models.roformer.config import RoFormerConfig
+
+    sizes = dict(vocab_size=21128, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    return {"electra": ElectraConfig(**sizes, embedding_size=16, max_position_embeddings=128),
+            "ernie": ErnieConfig(**sizes, max_position_embeddings=128, use_task_id=True, layer_norm_eps=1e-5),
+            "roformer": RoFormerConfig(**sizes),
+            "nezha": NezhaConfig(**sizes)}[name]
+
+
+@pytest.mark.parametrize("family_name", ["electra", "ernie", "roformer", "nezha"])
+def test_new_family_classifier_serves_run_classifier_labels(family_name, tmp_path, vocab):
+    """run_classifier's predictions, the SavedModel's and `predict`'s agree for every new family."""
+    from clue_tf.families import get_family
+
+    family, config = get_family(family_name), _new_family_config(family_name)
+    data = task_folder(tmp_path, "tnews")
+    lines = lines_of(data / "test.json")[:300]
+    (data / "test.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    keras.utils.set_random_seed(1)
+    model = family.build(config, ("classifier",), 15)
+    rng = np.random.RandomState(1)
+    for weight in model.weights:
+        weight.assign(weight.numpy() + rng.normal(0, 0.3, weight.shape))
+    write(str(tmp_path / "model"), model, family, config, str(vocab), family.native_format)
+    run_classifier(ClassifierSettings(task_name="tnews", data_dir=str(data), output_dir=str(tmp_path / "out"),
+                                      bundle_dir=str(tmp_path / "model"), do_predict=True,
+                                      max_seq_length=MAX_SEQ_LENGTH, predict_batch_size=64))
+    export_saved_model(task_settings(str(tmp_path / "served"), bundle_dir=str(tmp_path / "model"),
+                                      task_name="tnews", max_seq_length=MAX_SEQ_LENGTH))
+    predict_file(str(tmp_path / "served"), str(data / "test.json"), str(tmp_path / "again"), "tnews")
+    name = get_task("tnews").submission_file
+    expected = (tmp_path / "out" / name).read_text(encoding="utf-8")
+    assert len({json.loads(line)["label"] for line in expected.splitlines()}) >= 2
+    assert (tmp_path / "again" / name).read_text(encoding="utf-8") == expected
+    np.testing.assert_allclose(read_tsv(tmp_path / "again" / "test_results.tsv"),
+                               read_tsv(tmp_path / "out" / "test_results.tsv"), atol=1e-5)

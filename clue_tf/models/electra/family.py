@@ -29,6 +29,7 @@ class ElectraFamily(EncoderFamily):
     heads = ("masked_lm", "replaced_token", "classifier")
     config_dialects = ("google", "hf")
     tf1_dialect = "google"
+    objective_kind = "replaced_token"
     bundle_config_names = ("electra_config.json", "*discriminator_config.json", "electra*config*.json")
     bundle_files = ("electra_model.ckpt", "electra_config.json")
 
@@ -93,6 +94,18 @@ class ElectraFamily(EncoderFamily):
         fitted = dataclasses.replace(config, **changes)
         fitted.validate(source)
         return fitted
+
+    def pretraining_config(self, config: ElectraConfig) -> ElectraConfig:
+        """Google's generator when the config names none: a quarter of the width, every layer
+        (configure_pretraining.py's generator_hidden_size 0.25, generator_layers 1.0)."""
+        if config.generator_hidden_size:
+            return config
+        hidden = int(round(config.hidden_size * 0.25))
+        logger.info("no generator in the config: Google's default, hidden size %d, %d layers", hidden,
+                    config.num_hidden_layers)
+        return dataclasses.replace(config, generator_hidden_size=hidden,
+                                   generator_num_hidden_layers=config.num_hidden_layers,
+                                   generator_intermediate_size=4 * hidden)
 
     def encoder_class(self):
         from clue_tf.models.electra.backbone import ElectraEncoder
