@@ -2,6 +2,10 @@
 
   python benchmarks/encoder_throughput.py [--sizes=tiny,base] [--steps=3] [--mode=encoder]
          [--peer_python=/path/to/venv-with-tf-models-official/bin/python]
+         [--family=bert,electra,ernie,roformer,nezha]
+
+--family compares clue-tf's encoder families at the same size (encoder mode: the forward pass
+serving runs and the forward+backward pass fine-tuning runs), each as a ratio to BERT's.
 
 --mode=pretraining measures whole masked-LM training steps instead (forward, backward,
 AdamW update; 20 predictions per sequence): ours (clue_tf's pretraining model and
@@ -50,6 +54,15 @@ def build(model: str, size: dict):
 
         return BertEncoder(size["vocab"], size["layers"], size["heads"], size["hidden"],
                            size["intermediate"], max_sequence_length=512), "keras"
+    if model.startswith("ours:"):  # another clue-tf family at the same sizes
+        from clue_tf.families import get_family
+
+        family = get_family(model.split(":", 1)[1])
+        values = {"vocab_size": size["vocab"], "hidden_size": size["hidden"], "num_hidden_layers": size["layers"],
+                  "num_attention_heads": size["heads"], "intermediate_size": size["intermediate"],
+                  "max_position_embeddings": 512, "type_vocab_size": 2}
+        config = family.read_config(values, family.config_dialects[0], f"{family.name} benchmark config")
+        return family.build(config), "keras"
     if model == "keras_hub":
         import keras_hub
 
@@ -188,6 +201,8 @@ def main() -> None:
     parser.add_argument("--mode", choices=["encoder", "pretraining"], default="encoder")
     parser.add_argument("--xla", choices=["off", "on", "both"], default="off",
                         help="pretraining mode: the train step compiled with jit_compile=True")
+    parser.add_argument("--family", default="bert",
+                        help="encoder mode: clue-tf families to compare with BERT at each size (comma list)")
     parser.add_argument("--worker", nargs=3, metavar=("MODEL", "SIZE", "PRECISION"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -199,6 +214,9 @@ def main() -> None:
     print(f"measured matmul peak: fp32 {peaks['float32']:.0f} GFLOP/s, bf16 {peaks['mixed_bfloat16']:.0f} GFLOP/s")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     models = [("ours", sys.executable), ("keras_hub", sys.executable)]
+    families = [f for f in args.family.split(",") if f and f != "bert"]
+    if families and args.mode == "encoder":
+        models += [(f"ours:{family}", sys.executable) for family in families]
     if args.peer_python:
         models.append(("model_garden", args.peer_python))
     else:
@@ -210,6 +228,7 @@ def main() -> None:
     for size_name in args.sizes.split(","):
         flops = model_flops_per_sequence(SIZES[size_name])
         for precision in ("float32", "mixed_bfloat16"):
+            measured = {}
             for (model, python), xla in itertools.product(models, {"off": [0], "on": [1], "both": [0, 1]}[args.xla]):
                 env = dict(os.environ, PYTHONPATH=root, BENCH_XLA=str(xla))
                 label = model + ("+xla" if xla else "")
@@ -220,6 +239,7 @@ def main() -> None:
                     print(f"{size_name:5} {precision:15} {label:13} failed: {proc.stderr.strip().splitlines()[-1:]}")
                     continue
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
+                measured[label] = r
                 peak = peaks[precision] * 1e9
                 if args.mode == "pretraining":  # ~3x forward FLOPs, plus the vocab projection
                     step_flops = 3 * (flops + 2 * PREDICTIONS * size_vocab_flops(SIZES[size_name]))
@@ -229,6 +249,11 @@ def main() -> None:
                 print(f"{size_name:5} {precision:15} {label:13} {r['forward']:10.1f} "
                       f"{100 * r['forward'] * flops / peak:6.1f}% {r['forward_backward']:14.1f} "
                       f"{100 * r['forward_backward'] * 3 * flops / peak:6.1f}%")
+            for label, r in measured.items():  # each family beside BERT, measured in this run
+                if label.startswith("ours:") and "ours" in measured:
+                    bert = measured["ours"]
+                    print(f"{'':5} {'':15} {label[5:] + '/bert':13} {r['forward'] / bert['forward']:10.2f} "
+                          f"{'':7} {r['forward_backward'] / bert['forward_backward']:14.2f}")
 
 
 if __name__ == "__main__":

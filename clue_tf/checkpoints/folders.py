@@ -161,6 +161,9 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
             config_file = os.path.join(root, "config.json")
         else:
             names = ["config.json", *[n for f in all_families() for n in f.bundle_config_names]]
+            # the catch-all pattern last: HFL's ELECTRA zips hold *_discriminator_config.json
+            # beside *_generator_config.json
+            names = list(dict.fromkeys(n for n in names if n != "*config*.json")) + ["*config*.json"]
             if kind == "tf1":  # Google's bundles name theirs bert_config*.json
                 names = names[1:] + names[:1]
             config_file = _one_match(root, names, "config")

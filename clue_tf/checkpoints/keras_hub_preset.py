@@ -51,7 +51,10 @@ def write_preset(out_dir: str, model, family: Family, config, vocab_file: str, s
 
     backbone_name = getattr(family, "keras_hub_backbone", "")
     if not backbone_name:
-        raise ConfigError(f"no keras-hub preset export for {family.name} models; use --output_format=hf")
+        problems = family.keras_hub_problems(config) if hasattr(family, "keras_hub_problems") else []
+        why = f" ({'; '.join(problems)})" if problems else ""
+        raise ConfigError(f"no keras-hub preset export for {family.name} models{why}; "
+                          f"use --output_format={family.native_format}")
     problems = family.keras_hub_problems(config, allow_gelu_approximation)
     if problems:
         raise ClueTfError(f"no keras-hub {backbone_name} for this model: " + "; ".join(problems)

@@ -171,7 +171,8 @@ def test_hf_generator_folder_is_refused_naming_it(tmp_path):
 
 
 def test_bert_like_json_beside_electra_weights_reads_as_electra(tmp_path):
-    """HFL's and CLUE's bundles: BERT's JSON (no embedding_size) beside Google's ELECTRA names."""
+    """HFL's bundles: BERT's JSON (no embedding_size) for the discriminator, another for the
+    generator, beside Google's ELECTRA names."""
     keras.utils.set_random_seed(0)
     config = ElectraConfig(**{**CONFIG.__dict__, "embedding_size": 32, "extra": {}})
     model = ELECTRA.build(config, ("masked_lm", "replaced_token"))
@@ -183,6 +184,8 @@ def test_bert_like_json_beside_electra_weights_reads_as_electra(tmp_path):
         "max_position_embeddings", "type_vocab_size", "initializer_range")}
     (tmp_path / "b" / "electra_config.json").unlink()
     (tmp_path / "b" / "base_discriminator_config.json").write_text(json.dumps(bert_like))
+    generator = {**bert_like, "hidden_size": 24, "num_attention_heads": 1, "intermediate_size": 40}
+    (tmp_path / "b" / "base_generator_config.json").write_text(json.dumps(generator))  # HFL's zips carry both
     loaded = load(locate(str(tmp_path / "b")), heads="present")
     assert loaded.family is ELECTRA and loaded.config.hidden_act == "gelu_erf"
     assert loaded.config.generator_hidden_size == 24 and loaded.config.generator_heads() == 1  # Google's 24 // 64 -> 1
