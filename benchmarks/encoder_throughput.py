@@ -4,8 +4,9 @@
          [--peer_python=/path/to/venv-with-tf-models-official/bin/python]
          [--family=bert,electra,ernie,roformer,nezha]
 
---family compares clue-tf's encoder families at the same size (encoder mode: the forward pass
-serving runs and the forward+backward pass fine-tuning runs), each as a ratio to BERT's.
+--family compares clue-tf's encoder families at BERT's sizes instead: the forward pass serving
+runs and the forward+backward pass fine-tuning runs, every family in one process timed in
+alternating blocks (the best of five each), and each as a ratio to BERT's.
 
 --mode=pretraining measures whole masked-LM training steps instead (forward, backward,
 AdamW update; 20 predictions per sequence): ours (clue_tf's pretraining model and
@@ -203,10 +204,16 @@ def main() -> None:
                         help="pretraining mode: the train step compiled with jit_compile=True")
     parser.add_argument("--family", default="bert",
                         help="encoder mode: clue-tf families to compare with BERT at each size (comma list)")
+    parser.add_argument("--family_worker", nargs=3, metavar=("FAMILIES", "SIZE", "PRECISION"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=3, metavar=("MODEL", "SIZE", "PRECISION"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker, args.steps, args.mode)))
+        return
+    if args.family_worker:
+        families, size_name, precision = args.family_worker
+        print(json.dumps(family_worker(families.split(","), size_name, precision, args.steps)))
         return
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -215,8 +222,9 @@ def main() -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     models = [("ours", sys.executable), ("keras_hub", sys.executable)]
     families = [f for f in args.family.split(",") if f and f != "bert"]
-    if families and args.mode == "encoder":
-        models += [(f"ours:{family}", sys.executable) for family in families]
+    if families:
+        compare_families(["bert", *families], args.sizes.split(","), args.steps, root)
+        return
     if args.peer_python:
         models.append(("model_garden", args.peer_python))
     else:
@@ -228,7 +236,6 @@ def main() -> None:
     for size_name in args.sizes.split(","):
         flops = model_flops_per_sequence(SIZES[size_name])
         for precision in ("float32", "mixed_bfloat16"):
-            measured = {}
             for (model, python), xla in itertools.product(models, {"off": [0], "on": [1], "both": [0, 1]}[args.xla]):
                 env = dict(os.environ, PYTHONPATH=root, BENCH_XLA=str(xla))
                 label = model + ("+xla" if xla else "")
@@ -239,7 +246,6 @@ def main() -> None:
                     print(f"{size_name:5} {precision:15} {label:13} failed: {proc.stderr.strip().splitlines()[-1:]}")
                     continue
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
-                measured[label] = r
                 peak = peaks[precision] * 1e9
                 if args.mode == "pretraining":  # ~3x forward FLOPs, plus the vocab projection
                     step_flops = 3 * (flops + 2 * PREDICTIONS * size_vocab_flops(SIZES[size_name]))
@@ -249,11 +255,65 @@ def main() -> None:
                 print(f"{size_name:5} {precision:15} {label:13} {r['forward']:10.1f} "
                       f"{100 * r['forward'] * flops / peak:6.1f}% {r['forward_backward']:14.1f} "
                       f"{100 * r['forward_backward'] * 3 * flops / peak:6.1f}%")
-            for label, r in measured.items():  # each family beside BERT, measured in this run
-                if label.startswith("ours:") and "ours" in measured:
-                    bert = measured["ours"]
-                    print(f"{'':5} {'':15} {label[5:] + '/bert':13} {r['forward'] / bert['forward']:10.2f} "
-                          f"{'':7} {r['forward_backward'] / bert['forward_backward']:14.2f}")
+
+
+def family_worker(families: list, size_name: str, precision: str, steps: int, rounds: int = 5) -> dict:
+    """Every family's encoder in one process, timed in alternating blocks (best block each),
+    so that the machine's drift falls on all of them alike."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    keras.mixed_precision.set_global_policy(precision)
+    size = SIZES[size_name]
+    batch = size["batch"]
+    ids = tf.constant(np.random.default_rng(0).integers(1, size["vocab"], (batch, SEQ)), tf.int32)
+    inputs = {"token_ids": ids, "segment_ids": tf.zeros_like(ids), "padding_mask": tf.ones_like(ids)}
+    functions = {}
+    for family in families:
+        net, _ = build("ours" if family == "bert" else f"ours:{family}", size)
+
+        def forward(net=net):
+            return tf.cast(net(inputs, training=False)["sequence_output"], tf.float32)
+
+        def forward_backward(net=net):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.cast(net(inputs, training=True)["sequence_output"], tf.float32))
+            grads = tape.gradient(loss, net.trainable_variables)
+            return [g.values if isinstance(g, tf.IndexedSlices) else g for g in grads if g is not None]
+
+        functions[family] = {"forward": tf.function(forward), "forward_backward": tf.function(forward_backward)}
+        for fn in functions[family].values():
+            fn(), fn()  # trace, then warm
+    best = {family: {"forward": 0.0, "forward_backward": 0.0} for family in families}
+    runs = steps * size["repeat"]
+    for _ in range(rounds):
+        for family in families:
+            for mode, fn in functions[family].items():
+                start = time.perf_counter()
+                for _ in range(runs):
+                    out = fn()
+                tf.nest.map_structure(lambda t: t.numpy(), out)
+                best[family][mode] = max(best[family][mode], batch * runs / (time.perf_counter() - start))
+    return best
+
+
+def compare_families(families: list, sizes: list, steps: int, root: str) -> None:
+    """Each family's throughput at BERT's sizes, and its ratio to BERT's from the same process."""
+    print(f"\n{'size':5} {'precision':15} {'family':9} {'fwd seq/s':>10} {'/bert':>6} {'fwd+bwd seq/s':>14} {'/bert':>6}")
+    for size_name, precision in itertools.product(sizes, ("float32", "mixed_bfloat16")):
+        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--family_worker", ",".join(families),
+                               size_name, precision, f"--steps={steps}"], capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=root))
+        if proc.returncode:
+            print(f"{size_name:5} {precision:15} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        bert = result["bert"]
+        for family, r in result.items():
+            print(f"{size_name:5} {precision:15} {family:9} {r['forward']:10.1f} {r['forward'] / bert['forward']:6.2f} "
+                  f"{r['forward_backward']:14.1f} {r['forward_backward'] / bert['forward_backward']:6.2f}")
 
 
 if __name__ == "__main__":

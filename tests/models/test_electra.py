@@ -20,8 +20,8 @@ from clue_tf.errors import CheckpointError
 from clue_tf.models.electra.config import ElectraConfig
 from clue_tf.models.electra.family import ELECTRA
 from tests.checkpoints import hf_bert
-
-VOCAB = hf_bert.VOCAB
+from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, encoder_inputs, hf_forward, saved_perturbed,
+                                      write_vocab)
 CONFIG = ElectraConfig(vocab_size=len(VOCAB), embedding_size=16, hidden_size=32, num_hidden_layers=2,
                        num_attention_heads=4, intermediate_size=64, max_position_embeddings=64,
                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, generator_hidden_size=24,
@@ -30,14 +30,7 @@ CONFIG = ElectraConfig(vocab_size=len(VOCAB), embedding_size=16, hidden_size=32,
 
 
 def inputs():
-    rng = np.random.default_rng(3)
-    ids = rng.integers(5, len(VOCAB), (2, 9)).astype("int32")
-    mask = np.ones_like(ids)
-    mask[1, 6:] = 0
-    segments = np.zeros_like(ids)
-    segments[:, 5:] = 1
-    return {"token_ids": ids, "segment_ids": segments, "padding_mask": mask,
-            "masked_lm_positions": np.array([[1, 4, 7], [2, 3, 0]], "int32")}
+    return {**encoder_inputs(), "masked_lm_positions": np.array([[1, 4, 7], [2, 3, 0]], "int32")}
 
 
 def hf_config(transformers, hidden, layers, heads, intermediate):
@@ -47,42 +40,25 @@ def hf_config(transformers, hidden, layers, heads, intermediate):
         type_vocab_size=2, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
-def hf_forward(model, torch, x):
-    with torch.no_grad():
-        return model(input_ids=torch.tensor(x["token_ids"], dtype=torch.long),
-                     token_type_ids=torch.tensor(x["segment_ids"], dtype=torch.long),
-                     attention_mask=torch.tensor(x["padding_mask"], dtype=torch.long), output_hidden_states=True)
-
-
 @pytest.fixture(scope="module")
 def hf_discriminator(tmp_path_factory):
     torch, transformers = hf_bert.require_hf()
     folder = tmp_path_factory.mktemp("hf_electra")
     torch.manual_seed(0)
-    model = transformers.ElectraForPreTraining(hf_config(transformers, 32, 2, 4, 64)).eval()
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn(p.shape, generator=generator) * 0.2)
-    model.save_pretrained(folder)
-    (folder / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
-    return folder, model
+    return saved_perturbed(transformers.ElectraForPreTraining(hf_config(transformers, 32, 2, 4, 64)), folder)
 
 
 def test_hf_discriminator_matches_electra_for_pretraining_on_every_layer(hf_discriminator):
-    torch, _ = hf_bert.require_hf()
     folder, hf_model = hf_discriminator
     loaded = load(locate(str(folder)), heads="present")
     assert loaded.family is ELECTRA and loaded.config.embedding_size == 16
     x = inputs()
     x.pop("masked_lm_positions")
     ours = loaded.model(x)
-    encoder = loaded.model.get_layer("electra_encoder")(x)
-    theirs = hf_forward(hf_model, torch, x)
+    theirs = hf_forward(hf_model, x)
+    assert_every_layer_equal(loaded.model.get_layer("electra_encoder")(x)["encoder_outputs"], theirs.hidden_states,
+                             x["padding_mask"])
     real = x["padding_mask"].astype(bool)
-    for i, layer in enumerate(encoder["encoder_outputs"]):
-        np.testing.assert_allclose(np.asarray(layer)[real], theirs.hidden_states[i + 1].numpy()[real], atol=1e-5,
-                                   err_msg=f"layer {i}")
     np.testing.assert_allclose(np.asarray(ours["replaced_token_logits"])[real], theirs.logits.numpy()[real],
                                atol=1e-5)
 
@@ -95,7 +71,7 @@ def test_hf_folder_to_google_bundle_and_back_loads_in_transformers(hf_discrimina
     write_loaded(str(tmp_path / "hf"), load(locate(str(tmp_path / "bundle")), heads="present"), "hf")
     again = transformers.ElectraForPreTraining.from_pretrained(str(tmp_path / "hf")).eval()
     x = inputs()
-    np.testing.assert_allclose(hf_forward(again, torch, x).logits.numpy(), hf_forward(hf_model, torch, x).logits.numpy(),
+    np.testing.assert_allclose(hf_forward(again, x).logits.numpy(), hf_forward(hf_model, x).logits.numpy(),
                                atol=1e-6)
 
 
@@ -130,7 +106,7 @@ def test_google_layout_discriminator_and_generator_match_hf(tmp_path):
     rng = np.random.default_rng(2)
     for weight in model.weights:
         weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
-    (tmp_path / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp_path)
     write(str(tmp_path / "bundle"), model, ELECTRA, CONFIG, str(tmp_path / "vocab.txt"), "bundle")
     reader = tf.train.load_checkpoint(str(tmp_path / "bundle" / "electra_model.ckpt"))
     state = {n: reader.get_tensor(n) for n in reader.get_variable_to_shape_map()}
@@ -146,7 +122,7 @@ def test_google_layout_discriminator_and_generator_match_hf(tmp_path):
     disc.load_state_dict({k: torch.tensor(v) for k, v in weights.items()}, strict=True)
     real = x["padding_mask"].astype(bool)
     np.testing.assert_allclose(np.asarray(ours["replaced_token_logits"])[real],
-                               hf_forward(disc, torch, x).logits.numpy()[real], atol=1e-5)
+                               hf_forward(disc, x).logits.numpy()[real], atol=1e-5)
 
     gen = transformers.ElectraForMaskedLM(hf_config(transformers, 24, 2, 2, 40)).eval()
     weights = google_to_hf(state, "generator", 2)
@@ -157,7 +133,7 @@ def test_google_layout_discriminator_and_generator_match_hf(tmp_path):
                     "generator_lm_head.bias": state["generator_predictions/output_bias"],
                     "generator_lm_head.weight": state["electra/embeddings/word_embeddings"]})
     gen.load_state_dict({k: torch.tensor(v) for k, v in weights.items()}, strict=True)
-    logits = hf_forward(gen, torch, x).logits.numpy()
+    logits = hf_forward(gen, x).logits.numpy()
     expected = np.take_along_axis(logits, x["masked_lm_positions"][..., None], axis=1)
     np.testing.assert_allclose(np.asarray(ours["masked_lm_logits"]), expected, atol=1e-4, rtol=1e-5)
 
@@ -165,7 +141,7 @@ def test_google_layout_discriminator_and_generator_match_hf(tmp_path):
 def test_hf_generator_folder_is_refused_naming_it(tmp_path):
     torch, transformers = hf_bert.require_hf()
     transformers.ElectraForMaskedLM(hf_config(transformers, 24, 1, 2, 40)).save_pretrained(tmp_path / "gen")
-    (tmp_path / "gen" / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp_path / "gen")
     with pytest.raises(CheckpointError, match="an ELECTRA generator .*ElectraForMaskedLM.*discriminator"):
         load(locate(str(tmp_path / "gen")))
 
@@ -176,7 +152,7 @@ def test_bert_like_json_beside_electra_weights_reads_as_electra(tmp_path):
     keras.utils.set_random_seed(0)
     config = ElectraConfig(**{**CONFIG.__dict__, "embedding_size": 32, "extra": {}})
     model = ELECTRA.build(config, ("masked_lm", "replaced_token"))
-    (tmp_path / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp_path)
     write(str(tmp_path / "b"), model, ELECTRA, config, str(tmp_path / "vocab.txt"), "bundle")
     values = json.loads((tmp_path / "b" / "electra_config.json").read_text())
     bert_like = {k: v for k, v in values.items() if k in (
@@ -195,7 +171,7 @@ def test_bert_like_json_beside_electra_weights_reads_as_electra(tmp_path):
 def test_commands_take_an_electra_bundle(tmp_path, capsys):
     keras.utils.set_random_seed(0)
     model = ELECTRA.build(CONFIG, ("masked_lm", "replaced_token"))
-    (tmp_path / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp_path)
     write(str(tmp_path / "b"), model, ELECTRA, CONFIG, str(tmp_path / "vocab.txt"), "bundle")
     (tmp_path / "in.txt").write_text("中国的首都\n", encoding="utf-8")
     assert run_command("extract_features", [f"--bundle_dir={tmp_path / 'b'}", f"--input_file={tmp_path / 'in.txt'}",
@@ -217,7 +193,7 @@ def test_google_layout_discriminator_matches_bert4keras_electra(tmp_path):
     rng = np.random.default_rng(4)
     for weight in model.weights:
         weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
-    (tmp_path / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp_path)
     write(str(tmp_path / "bundle"), model, ELECTRA, CONFIG, str(tmp_path / "vocab.txt"), "bundle")
     x = padded_inputs(len(VOCAB), 12)
     config = {"vocab_size": len(VOCAB), "embedding_size": 16, "hidden_size": 32, "num_hidden_layers": 2,

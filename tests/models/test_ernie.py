@@ -11,8 +11,7 @@ from clue_tf.cli import run_command
 from clue_tf.errors import ClueTfError
 from clue_tf.models.ernie.family import ERNIE
 from tests.checkpoints import hf_bert
-
-VOCAB = hf_bert.VOCAB
+from tests.models.hf_encoders import VOCAB, assert_every_layer_equal, encoder_inputs, hf_forward, saved_perturbed
 
 
 @pytest.fixture(scope="module")
@@ -24,48 +23,21 @@ def hf_ernie(tmp_path_factory):
         max_position_embeddings=64, type_vocab_size=4, task_type_vocab_size=3, use_task_id=True,
         layer_norm_eps=1e-5, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     torch.manual_seed(0)
-    model = transformers.ErnieForPreTraining(config).eval()
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn(p.shape, generator=generator) * 0.2)
-    model.save_pretrained(folder)
-    (folder / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
-    return folder, model
-
-
-def inputs():
-    rng = np.random.default_rng(4)
-    ids = rng.integers(5, len(VOCAB), (2, 9)).astype("int32")
-    mask = np.ones_like(ids)
-    mask[1, 6:] = 0
-    segments = np.zeros_like(ids)
-    segments[:, 4:] = 1
-    return {"token_ids": ids, "segment_ids": segments, "padding_mask": mask}
-
-
-def hf_forward(model, torch, x):
-    with torch.no_grad():
-        return model(input_ids=torch.tensor(x["token_ids"], dtype=torch.long),
-                     token_type_ids=torch.tensor(x["segment_ids"], dtype=torch.long),
-                     attention_mask=torch.tensor(x["padding_mask"], dtype=torch.long), output_hidden_states=True)
+    return saved_perturbed(transformers.ErnieForPreTraining(config), folder)
 
 
 def test_matches_hf_ernie_for_pretraining_on_every_layer(hf_ernie):
-    torch, _ = hf_bert.require_hf()
     folder, hf_model = hf_ernie
     loaded = load(locate(str(folder)), heads="present")
     assert loaded.family is ERNIE and loaded.config.layer_norm_eps == 1e-5 and loaded.config.use_task_id
     assert set(loaded.report.initial_heads) == set()
-    x = inputs()
+    x = encoder_inputs()
     positions = np.tile(np.arange(9, dtype="int32"), (2, 1))
     ours = loaded.model({**x, "masked_lm_positions": positions})
-    encoder = loaded.model.get_layer("ernie_encoder")(x)
-    theirs = hf_forward(hf_model, torch, x)
+    theirs = hf_forward(hf_model, x)
+    assert_every_layer_equal(loaded.model.get_layer("ernie_encoder")(x)["encoder_outputs"], theirs.hidden_states,
+                             x["padding_mask"])
     real = x["padding_mask"].astype(bool)
-    for i, layer in enumerate(encoder["encoder_outputs"]):
-        np.testing.assert_allclose(np.asarray(layer)[real], theirs.hidden_states[i + 1].numpy()[real], atol=1e-5,
-                                   err_msg=f"layer {i}")
     np.testing.assert_allclose(np.asarray(ours["masked_lm_logits"])[real], theirs.prediction_logits.numpy()[real],
                                atol=1e-4, rtol=1e-5)
     np.testing.assert_allclose(np.asarray(ours["next_sentence_logits"]), theirs.seq_relationship_logits.numpy(),
@@ -73,13 +45,13 @@ def test_matches_hf_ernie_for_pretraining_on_every_layer(hf_ernie):
 
 
 def test_written_hf_folder_loads_in_transformers_with_equal_outputs(hf_ernie, tmp_path):
-    torch, transformers = hf_bert.require_hf()
+    _, transformers = hf_bert.require_hf()
     folder, hf_model = hf_ernie
     write_loaded(str(tmp_path / "hf"), load(locate(str(folder)), heads="present"), "hf")
     again = transformers.ErnieForPreTraining.from_pretrained(str(tmp_path / "hf")).eval()
-    x = inputs()
-    np.testing.assert_allclose(hf_forward(again, torch, x).prediction_logits.numpy(),
-                               hf_forward(hf_model, torch, x).prediction_logits.numpy(), atol=1e-6)
+    x = encoder_inputs()
+    np.testing.assert_allclose(hf_forward(again, x).prediction_logits.numpy(),
+                               hf_forward(hf_model, x).prediction_logits.numpy(), atol=1e-6)
 
 
 def test_no_tf1_bundle_for_ernie_says_so(hf_ernie, tmp_path):

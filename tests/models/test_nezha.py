@@ -14,6 +14,7 @@ from clue_tf.errors import ConfigError
 from clue_tf.models.nezha.config import NezhaConfig
 from clue_tf.models.nezha.family import NEZHA
 from tests.checkpoints import hf_bert
+from tests.models.hf_encoders import write_vocab
 from tests.models.bert4keras_oracle import bert4keras_outputs, padded_inputs, require_bert4keras
 
 VOCAB = hf_bert.VOCAB
@@ -30,7 +31,7 @@ def huawei_bundle(tmp_path_factory):
     rng = np.random.default_rng(3)
     for weight in model.weights:
         weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
-    (tmp / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp)
     write(str(tmp / "bundle"), model, NEZHA, CONFIG, str(tmp / "vocab.txt"), "bundle")
     values = json.loads((tmp / "bundle" / "bert_config.json").read_text())
     values.pop("max_relative_position")  # as Huawei's TF release writes it

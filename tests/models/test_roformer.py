@@ -11,8 +11,8 @@ from clue_tf.cli import run_command
 from clue_tf.errors import CheckpointError
 from clue_tf.models.roformer.family import ROFORMER
 from tests.checkpoints import hf_bert
-
-VOCAB = hf_bert.VOCAB
+from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, encoder_inputs, hf_forward, saved_perturbed,
+                                      write_vocab)
 
 
 @pytest.fixture(scope="module")
@@ -24,55 +24,27 @@ def hf_roformer(tmp_path_factory):
         intermediate_size=64, max_position_embeddings=96, type_vocab_size=2, hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0)
     torch.manual_seed(0)
-    model = transformers.RoFormerForMaskedLM(config).eval()
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "embed_positions" not in name:
-                p.add_(torch.randn(p.shape, generator=generator) * 0.2)
-    model.save_pretrained(folder)
-    (folder / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
-    return folder, model
-
-
-def inputs(length: int = 9):
-    rng = np.random.default_rng(5)
-    ids = rng.integers(5, len(VOCAB), (2, length)).astype("int32")
-    mask = np.ones_like(ids)
-    mask[1, length - 3:] = 0
-    segments = np.zeros_like(ids)
-    segments[:, length // 2:] = 1
-    return {"token_ids": ids, "segment_ids": segments, "padding_mask": mask}
-
-
-def hf_forward(model, torch, x):
-    with torch.no_grad():
-        return model(input_ids=torch.tensor(x["token_ids"], dtype=torch.long),
-                     token_type_ids=torch.tensor(x["segment_ids"], dtype=torch.long),
-                     attention_mask=torch.tensor(x["padding_mask"], dtype=torch.long), output_hidden_states=True)
+    return saved_perturbed(transformers.RoFormerForMaskedLM(config), folder)  # not the computed sinusoids
 
 
 @pytest.mark.parametrize("length", [9, 80])
 def test_matches_hf_roformer_for_masked_lm_on_every_layer(hf_roformer, length):
-    torch, _ = hf_bert.require_hf()
     folder, hf_model = hf_roformer
     loaded = load(locate(str(folder)), heads="present")
     assert loaded.family is ROFORMER and loaded.config.embedding_size == 16 and not loaded.config.use_pooler
-    x = inputs(length)
+    x = encoder_inputs(length, seed=5)
     positions = np.tile(np.arange(length, dtype="int32"), (2, 1))
     ours = loaded.model({**x, "masked_lm_positions": positions})
-    encoder = loaded.model.get_layer("roformer_encoder")(x)
-    theirs = hf_forward(hf_model, torch, x)
+    theirs = hf_forward(hf_model, x)
+    assert_every_layer_equal(loaded.model.get_layer("roformer_encoder")(x)["encoder_outputs"], theirs.hidden_states,
+                             x["padding_mask"])
     real = x["padding_mask"].astype(bool)
-    for i, layer in enumerate(encoder["encoder_outputs"]):
-        np.testing.assert_allclose(np.asarray(layer)[real], theirs.hidden_states[i + 1].numpy()[real], atol=1e-5,
-                                   err_msg=f"layer {i}")
     np.testing.assert_allclose(np.asarray(ours["masked_lm_logits"])[real], theirs.logits.numpy()[real],
                                atol=1e-4, rtol=1e-5)
 
 
 def test_hf_folder_to_zhuiyi_bundle_and_back_loads_in_transformers(hf_roformer, tmp_path):
-    torch, transformers = hf_bert.require_hf()
+    _, transformers = hf_bert.require_hf()
     folder, hf_model = hf_roformer
     write_loaded(str(tmp_path / "bundle"), load(locate(str(folder)), heads="present"), "bundle")
     config = json.loads((tmp_path / "bundle" / "bert_config.json").read_text())
@@ -82,9 +54,8 @@ def test_hf_folder_to_zhuiyi_bundle_and_back_loads_in_transformers(hf_roformer, 
     assert again.family is ROFORMER
     write_loaded(str(tmp_path / "hf"), again, "hf")
     reread = transformers.RoFormerForMaskedLM.from_pretrained(str(tmp_path / "hf")).eval()
-    x = inputs()
-    np.testing.assert_allclose(hf_forward(reread, torch, x).logits.numpy(),
-                               hf_forward(hf_model, torch, x).logits.numpy(), atol=1e-5)
+    x = encoder_inputs(seed=5)
+    np.testing.assert_allclose(hf_forward(reread, x).logits.numpy(), hf_forward(hf_model, x).logits.numpy(), atol=1e-5)
 
 
 def test_sinusoids_that_are_not_roformers_are_refused(hf_roformer, tmp_path):
@@ -150,7 +121,7 @@ def test_a_bundle_with_a_pooler_keeps_it_and_has_no_hf_form(tmp_path):
     config = RoFormerConfig(vocab_size=len(VOCAB), hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
                             intermediate_size=64, use_pooler=True)
     keras.utils.set_random_seed(0)
-    (tmp_path / "vocab.txt").write_text("".join(t + "\n" for t in VOCAB), encoding="utf-8")
+    write_vocab(tmp_path)
     write(str(tmp_path / "b"), ROFORMER.build(config), ROFORMER, config, str(tmp_path / "vocab.txt"), "bundle")
     loaded = load(locate(str(tmp_path / "b")))
     assert loaded.config.use_pooler and "bert/pooler/dense/kernel" in loaded.report.loaded

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from clue_tf.checkpoints.folders import load, locate

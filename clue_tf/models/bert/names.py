@@ -169,12 +169,18 @@ _UER_RENAMES = [(r"^embedding\.word_embedding\.", "embedding.word.embedding."),
                 (r"^target\.(nsp|sp|sop)_linear_([12])\.", r"target.sp.linear_\2.")]
 
 
+def hf_canonical_name(name: str, prefix: str, bare: tuple) -> str:
+    """An HF key of a BERT-shaped family in the rows' spelling: old LayerNorm gamma/beta renamed,
+    keys saved from the bare model (starting with one of `bare`) given the `prefix`."""
+    if "LayerNorm" in name:
+        name = re.sub(r"\.gamma$", ".weight", re.sub(r"\.beta$", ".bias", name))
+    return prefix + name if name.startswith(bare) else name
+
+
 def canonical_name(name: str, dialect: str) -> str:
     """`name` in the spelling the rows use (old HF/UER spellings renamed)."""
     if dialect == "hf":
-        name = re.sub(r"\.gamma$", ".weight", re.sub(r"\.beta$", ".bias", name)) if "LayerNorm" in name else name
-        if name.startswith(("embeddings.", "encoder.", "pooler.")):
-            name = "bert." + name  # saved from BertModel, without the prefix
+        name = hf_canonical_name(name, "bert.", ("embeddings.", "encoder.", "pooler."))  # saved from BertModel
     elif dialect == "uer":
         for pattern, replacement in _UER_RENAMES:
             name = re.sub(pattern, replacement, name)

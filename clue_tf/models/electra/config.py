@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clue_tf.errors import ConfigError
-from clue_tf.models.activations import read_activation, write_activation
-from clue_tf.models.config_fields import split_fields
+from clue_tf.models.activations import write_activation
+from clue_tf.models.encoder_config import EncoderConfig
 
 # ElectraEncoder's arguments -> our fields, both ways.
 ENCODER_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_layers",
@@ -32,22 +32,12 @@ _HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "tr
 
 
 @dataclass
-class ElectraConfig:
+class ElectraConfig(EncoderConfig):
     """The discriminator's sizes in Google's names; `embedding_size` 0 means hidden_size;
     `generator_hidden_size` 0 means no generator is known."""
 
-    vocab_size: int
-    embedding_size: int = 0
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
     hidden_act: str = "gelu_erf"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
+    embedding_size: int = 0
     generator_hidden_size: int = 0
     generator_num_hidden_layers: int = 0
     generator_num_attention_heads: int = 0
@@ -59,29 +49,19 @@ class ElectraConfig:
 
     @classmethod
     def from_dict(cls, values: dict, source: str = "<dict>", dialect: str = "google") -> "ElectraConfig":
-        if "vocab_size" not in values:
-            raise ConfigError(f"{source}: missing required field 'vocab_size'")
         if dialect == "hf":
             if values.get("layer_norm_eps", 1e-12) != 1e-12:
                 raise ConfigError(f"{source}: layer_norm_eps {values['layer_norm_eps']} (ELECTRA uses 1e-12)")
             if values.get("position_embedding_type", "absolute") != "absolute":
                 raise ConfigError(f"{source}: position_embedding_type {values['position_embedding_type']!r} "
                                   "(only absolute)")
-        known, extra = split_fields(cls, {k: v for k, v in values.items() if v is not None}, source)
-        if "hidden_act" in known:
-            known["hidden_act"] = read_activation(known["hidden_act"], _ACTIVATION_DIALECT[dialect], source)
+        known, extra = cls.read_fields(values, source, _ACTIVATION_DIALECT[dialect])
         config = cls(**known, extra=extra)
         config.validate(source)
         return config
 
     def validate(self, source: str) -> None:
-        for name in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-                     "max_position_embeddings", "type_vocab_size", "embedding_size"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ConfigError(f"{source}: hidden_size {self.hidden_size} is not a multiple of "
-                              f"num_attention_heads {self.num_attention_heads}")
+        self.check_sizes(source, more=("embedding_size",))
         if self.generator_hidden_size and self.generator_hidden_size % self.generator_heads():
             raise ConfigError(f"{source}: generator_hidden_size {self.generator_hidden_size} is not a multiple "
                               f"of its {self.generator_heads()} heads")

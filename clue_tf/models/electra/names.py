@@ -9,8 +9,6 @@ generator in its own folder (`ElectraForMaskedLM`) and its classifier is another
 neither has rows here. Our masked_lm head is the generator; replaced_token the discriminator's.
 """
 
-import re
-
 from clue_tf.models.bert import names as bert_names
 from clue_tf.models.electra.config import ElectraConfig
 from clue_tf.rows import COPY, LINEAR, TRANSPOSED, Row
@@ -85,13 +83,10 @@ def electra_rows(config: ElectraConfig, dialect: str) -> list[Row]:
 
 
 def canonical_name(name: str, dialect: str) -> str:
-    """HF names saved from a bare ElectraModel get the `electra.` prefix; old LayerNorm spellings renamed."""
-    if dialect == "hf":
-        if "LayerNorm" in name:
-            name = re.sub(r"\.gamma$", ".weight", re.sub(r"\.beta$", ".bias", name))
-        if name.startswith(("embeddings.", "encoder.", "embeddings_project.")):
-            name = "electra." + name
-    return name
+    """HF keys saved from the bare model get the `electra.` prefix; old LayerNorm spellings renamed."""
+    if dialect != "hf":
+        return name
+    return bert_names.hf_canonical_name(name, "electra.", ("embeddings.", "encoder.", "embeddings_project."))
 
 
 def generator_sizes(shapes: dict) -> dict:

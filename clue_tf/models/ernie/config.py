@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clue_tf.errors import ConfigError
-from clue_tf.models.activations import read_activation, write_activation
-from clue_tf.models.config_fields import split_fields
+from clue_tf.models.activations import write_activation
+from clue_tf.models.encoder_config import EncoderConfig
 
 # ErnieEncoder's arguments -> our fields, both ways.
 ENCODER_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_layers",
@@ -22,22 +22,12 @@ ENCODER_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_lay
 
 
 @dataclass
-class ErnieConfig:
+class ErnieConfig(EncoderConfig):
     """HF ErnieConfig's fields; `hidden_act` in our dialect-free names."""
 
-    vocab_size: int
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
     hidden_act: str = "gelu_erf"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
     task_type_vocab_size: int = 3
     use_task_id: bool = False
-    initializer_range: float = 0.02
     layer_norm_eps: float = 1e-12
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -47,29 +37,19 @@ class ErnieConfig:
 
     @classmethod
     def from_dict(cls, values: dict, source: str = "<dict>", dialect: str = "hf") -> "ErnieConfig":
-        if "vocab_size" not in values:
-            raise ConfigError(f"{source}: missing required field 'vocab_size'")
         if values.get("position_embedding_type", "absolute") != "absolute":
             raise ConfigError(f"{source}: position_embedding_type {values['position_embedding_type']!r} "
                               "(only absolute)")
-        known, extra = split_fields(cls, values, source)
-        if "hidden_act" in known:
-            known["hidden_act"] = read_activation(known["hidden_act"], "hf", source)
+        known, extra = cls.read_fields(values, source, "hf")
         config = cls(**known, extra=extra)
         config.validate(source)
         return config
 
     def validate(self, source: str) -> None:
-        for name in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-                     "max_position_embeddings", "type_vocab_size"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
+        self.check_sizes(source)
         if self.use_task_id and self.task_type_vocab_size <= 0:
             raise ConfigError(f"{source}: use_task_id is true but task_type_vocab_size is "
                               f"{self.task_type_vocab_size}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ConfigError(f"{source}: hidden_size {self.hidden_size} is not a multiple of "
-                              f"num_attention_heads {self.num_attention_heads}")
 
     def to_dict(self, dialect: str = "hf") -> dict:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}

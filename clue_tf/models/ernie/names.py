@@ -23,8 +23,4 @@ def ernie_rows(config: ErnieConfig) -> list[Row]:
 
 def canonical_name(name: str) -> str:
     """Keys saved from a bare ErnieModel get the `ernie.` prefix; old LayerNorm spellings renamed."""
-    if "LayerNorm" in name:
-        name = re.sub(r"\.gamma$", ".weight", re.sub(r"\.beta$", ".bias", name))
-    if name.startswith(("embeddings.", "encoder.", "pooler.")):
-        name = "ernie." + name
-    return name
+    return bert_names.hf_canonical_name(name, "ernie.", ("embeddings.", "encoder.", "pooler."))

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clue_tf.errors import ConfigError
-from clue_tf.models.activations import read_activation, write_activation
-from clue_tf.models.config_fields import split_fields
+from clue_tf.models.activations import write_activation
+from clue_tf.models.encoder_config import EncoderConfig
 
 ENCODER_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_layers",
                   "num_heads": "num_attention_heads", "hidden_dim": "hidden_size",
@@ -26,19 +26,10 @@ _HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "tr
 
 
 @dataclass
-class RoFormerConfig:
-    vocab_size: int
-    embedding_size: int = 0
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
+class RoFormerConfig(EncoderConfig):
     hidden_act: str = "gelu_erf"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
     max_position_embeddings: int = 1536
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
+    embedding_size: int = 0
     use_pooler: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -47,28 +38,18 @@ class RoFormerConfig:
 
     @classmethod
     def from_dict(cls, values: dict, source: str = "<dict>", dialect: str = "google") -> "RoFormerConfig":
-        if "vocab_size" not in values:
-            raise ConfigError(f"{source}: missing required field 'vocab_size'")
         if values.get("rotary_value"):
             raise ConfigError(f"{source}: rotary_value is true (rotary values too); only the rotary queries and "
                               "keys of the published RoFormers are supported")
         if dialect == "hf" and values.get("layer_norm_eps", 1e-12) != 1e-12:
             raise ConfigError(f"{source}: layer_norm_eps {values['layer_norm_eps']} (RoFormer uses 1e-12)")
-        known, extra = split_fields(cls, {k: v for k, v in values.items() if v is not None}, source)
-        if "hidden_act" in known:
-            known["hidden_act"] = read_activation(known["hidden_act"], _ACTIVATION_DIALECT[dialect], source)
+        known, extra = cls.read_fields(values, source, _ACTIVATION_DIALECT[dialect])
         config = cls(**known, extra=extra)
         config.validate(source)
         return config
 
     def validate(self, source: str) -> None:
-        for name in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-                     "max_position_embeddings", "type_vocab_size", "embedding_size"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
-        if self.hidden_size % self.num_attention_heads or (self.hidden_size // self.num_attention_heads) % 2:
-            raise ConfigError(f"{source}: hidden_size {self.hidden_size} over num_attention_heads "
-                              f"{self.num_attention_heads} must be a whole, even head size (rotary pairs)")
+        self.check_sizes(source, more=("embedding_size",), even_head_size=True)
 
     def to_dict(self, dialect: str = "google") -> dict:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}

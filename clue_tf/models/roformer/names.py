@@ -57,9 +57,7 @@ def roformer_rows(config: RoFormerConfig, dialect: str) -> list[Row]:
 
 
 def canonical_name(name: str, dialect: str) -> str:
-    if dialect == "hf":
-        if "LayerNorm" in name:
-            name = re.sub(r"\.gamma$", ".weight", re.sub(r"\.beta$", ".bias", name))
-        if name.startswith(("embeddings.", "encoder.", "embeddings_project.")):
-            name = "roformer." + name
-    return name
+    """HF keys saved from the bare model get the `roformer.` prefix; old LayerNorm spellings renamed."""
+    if dialect != "hf":
+        return name
+    return bert_names.hf_canonical_name(name, "roformer.", ("embeddings.", "encoder.", "embeddings_project."))
