@@ -138,3 +138,5 @@ def test_hfl_and_ernie_entries_have_the_published_parameter_counts(name):
 def test_small_new_family_entries_build_their_counted_parameters(name):
     entry = load_registry()[name]
     assert entry.family.build(entry.config).count_params() == entry.num_parameters
+    with_heads = entry.family.build(entry.config, entry.heads)  # the heads its release carries (ELECTRA's generator)
+    assert with_heads.count_params() > entry.num_parameters or not entry.heads

@@ -13,6 +13,7 @@ import keras
 import keras_hub
 from keras import ops
 
+from clue_tf.errors import ConfigError
 from clue_tf.models.activations import KERAS_ACTIVATIONS
 from clue_tf.models.dropout import use_bit_mask_dropout
 from clue_tf.models.electra.config import ElectraConfig
@@ -62,7 +63,7 @@ def electra_with_heads(encoder, config: ElectraConfig, heads: tuple, num_labels:
     if unknown:
         raise ValueError(f"unknown heads {sorted(unknown)}; known: {HEADS}")
     if "masked_lm" in heads and not config.generator_hidden_size:
-        raise ValueError("this ELECTRA config has no generator sizes (generator_hidden_size), so no masked_lm head")
+        raise ConfigError("this ELECTRA config has no generator (generator_hidden_size), so no masked_lm head")
     inputs = dict(encoder.input)
     if "masked_lm" in heads:
         inputs["masked_lm_positions"] = keras.Input(shape=(None,), dtype="int32", name="masked_lm_positions")
