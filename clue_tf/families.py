@@ -103,6 +103,11 @@ class Family:
         present = {row.head for row in self.rows(config, dialect) if row.head and row.name in names}
         return tuple(h for h in self.heads if h in present)
 
+    def hf_architecture(self, heads: tuple) -> Optional[str]:
+        """The transformers class whose weights are the model with `heads` (config.json's
+        `architectures`), or None when none is exactly that."""
+        return None
+
     def num_labels_in(self, shapes: dict, config, dialect: str) -> Optional[int]:
         """The classifier's label count a checkpoint carries, if it has one."""
         return None

@@ -98,12 +98,47 @@ def _rows_writer(name: str, dialect_of: Callable, weights_writer: Callable, file
         rows = family.rows(config, dialect)  # the config first: a family refuses a format by its config
         state = dump_rows(model, rows, skip_paths)
         check_complete(model, rows, skip_paths, name)
+        heads = family.heads_in(state, config, dialect)
+        if name == "hf":
+            config_values.update(hf_model_fields(family, config, heads, state, dialect))
+            if vocab_file:
+                write_json_config(hf_tokenizer_config(family, config, vocab_file),
+                                  os.path.join(folder, "tokenizer_config.json"))
         weights_name, config_name = file_names(family)
         weights_writer(state, os.path.join(folder, weights_name))
         write_json_config(config_values, os.path.join(folder, config_name))
-        return family.heads_in(state, config, dialect)
+        return heads
 
     return write
+
+
+def hf_model_fields(family: Family, config, heads: tuple, state: dict, dialect: str) -> dict:
+    """config.json fields transformers reads the weights by: `architectures` naming the class
+    these heads make (no table of unexpected keys), and the classifier's label count."""
+    fields = {}
+    architecture = family.hf_architecture(heads)
+    if architecture:
+        fields["architectures"] = [architecture]
+    labels = family.num_labels_in({k: v.shape for k, v in state.items()}, config, dialect) if "classifier" in heads \
+        else None
+    if labels:
+        fields["id2label"] = {str(i): f"LABEL_{i}" for i in range(labels)}
+        fields["label2id"] = {f"LABEL_{i}": i for i in range(labels)}
+    return fields
+
+
+def hf_tokenizer_config(family: Family, config, vocab_file: str) -> dict:
+    """tokenizer_config.json naming BertTokenizer (every clue-tf model uses Google's WordPiece;
+    without it AutoTokenizer picks the model type's own, e.g. ALBERT's SentencePiece), uncased
+    unless the vocab holds upper-case letters."""
+    from clue_tf.tokenization.vocab import load_vocab
+
+    words = (token.removeprefix("##") for token in load_vocab(vocab_file).lines)
+    cased = any(word.isascii() and word.isalpha() and not word.islower() for word in words)  # "The", not "<S>"
+    values = {"tokenizer_class": "BertTokenizer", "do_lower_case": not cased, "tokenize_chinese_chars": True}
+    if family.max_positions(config):
+        values["model_max_length"] = family.max_positions(config)
+    return values
 
 
 def check_complete(model, rows, skip_paths, output_format: str) -> None:

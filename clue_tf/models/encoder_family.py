@@ -19,6 +19,11 @@ class EncoderFamily(Family):
     keras_hub_backbone: str = ""  # keras_hub.models class of the preset form ("": none)
     keras_hub_fields: dict = {}  # its arguments -> our config fields, used both ways
     keras_hub_masked_lm: Optional[tuple] = None  # (task, preprocessor) classes that hold our MLM head
+    hf_class_prefix: str = ""  # transformers' class names: "Bert" -> BertModel, BertForMaskedLM, ...
+    hf_head_classes: dict = {(): "Model", ("masked_lm",): "ForMaskedLM",
+                             ("masked_lm", "next_sentence"): "ForPreTraining",
+                             ("next_sentence",): "ForNextSentencePrediction",
+                             ("classifier",): "ForSequenceClassification"}
 
     # -- what each family says ----------------------------------------------------------
     def encoder_class(self):
@@ -46,6 +51,10 @@ class EncoderFamily(Family):
         if tuple(heads) == ("classifier",):
             return bert_classifier(encoder, num_labels or 2)
         return bert_with_heads(encoder, tuple(heads), num_labels)
+
+    def hf_architecture(self, heads: tuple) -> Optional[str]:
+        suffix = self.hf_head_classes.get(tuple(heads))
+        return self.hf_class_prefix + suffix if self.hf_class_prefix and suffix else None
 
     def num_labels_in(self, shapes: dict, config, dialect: str) -> Optional[int]:
         for row in self.rows(config, dialect):

@@ -27,7 +27,8 @@ KERAS_HUB_FIELDS = {"vocabulary_size": "vocab_size", "embedding_dim": "embedding
 ENCODER_FIELDS = {**KERAS_HUB_FIELDS, "hidden_act": "hidden_act", "initializer_range": "initializer_range",
                   "layout": "layout"}
 # HF AlbertConfig keys that mean nothing to Google's readers (kept when writing HF again).
-_HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "bos_token_id", "eos_token_id",
+_HF_ONLY = ("model_type", "architectures", "id2label", "label2id",
+            "layer_norm_eps", "pad_token_id", "bos_token_id", "eos_token_id",
             "transformers_version", "torch_dtype", "dtype", "position_embedding_type", "classifier_dropout_prob")
 
 

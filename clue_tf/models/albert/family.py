@@ -22,6 +22,7 @@ class AlbertFamily(EncoderFamily):
     name = "albert"
     description = "ALBERT encoder (Google albert_*_zh, brightmart albert_zh)"
     config_dialects = ("google", "hf")
+    hf_class_prefix = "Albert"
     tf1_dialect = "google"
     keras_hub_backbone = "AlbertBackbone"
     keras_hub_fields = KERAS_HUB_FIELDS

@@ -103,7 +103,8 @@ class BertConfig:
 
 _FIELD_ORDER = [f.name for f in dataclasses.fields(BertConfig)]
 # HF keys that mean nothing to Google's or UER's readers (kept when writing HF again).
-_HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "transformers_version",
+_HF_ONLY = ("model_type", "architectures", "id2label", "label2id",
+            "layer_norm_eps", "pad_token_id", "transformers_version",
             "torch_dtype", "dtype", "position_embedding_type", "use_cache", "classifier_dropout",
             "gradient_checkpointing", "directionality", "pooler_fc_size", "pooler_num_attention_heads",
             "pooler_num_fc_layers", "pooler_size_per_head", "pooler_type", "output_past")

@@ -17,6 +17,7 @@ class BertFamily(EncoderFamily):
     name = "bert"
     description = "BERT / RoBERTa encoder (Google, CLUE, UER)"
     config_dialects = ("google", "hf", "uer")
+    hf_class_prefix = "Bert"
     tf1_dialect = "google"
     keras_hub_backbone = "BertBackbone"
     keras_hub_fields = KERAS_HUB_FIELDS

@@ -26,7 +26,8 @@ GENERATOR_FIELDS = ("generator_hidden_size", "generator_num_hidden_layers", "gen
                     "generator_intermediate_size")
 _ACTIVATION_DIALECT = {"google": "gelu_is_erf", "hf": "hf"}
 # HF keys Google's readers ignore (kept when writing HF again).
-_HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "transformers_version", "torch_dtype",
+_HF_ONLY = ("model_type", "architectures", "id2label", "label2id",
+            "layer_norm_eps", "pad_token_id", "transformers_version", "torch_dtype",
             "dtype", "position_embedding_type", "use_cache", "classifier_dropout", "summary_type",
             "summary_use_proj", "summary_activation", "summary_last_dropout")
 

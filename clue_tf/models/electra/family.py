@@ -28,6 +28,8 @@ class ElectraFamily(EncoderFamily):
     description = "ELECTRA discriminator + generator (Google, HFL Chinese-ELECTRA, CLUE ELECTRA)"
     heads = ("masked_lm", "replaced_token", "classifier")
     config_dialects = ("google", "hf")
+    hf_class_prefix = "Electra"
+    hf_head_classes = {(): "Model", ("replaced_token",): "ForPreTraining"}  # HF's other heads are other architectures
     tf1_dialect = "google"
     objective_kind = "replaced_token"
     bundle_config_names = ("electra_config.json", "*discriminator_config.json", "electra*config*.json")

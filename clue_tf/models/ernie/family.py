@@ -22,6 +22,7 @@ class ErnieFamily(EncoderFamily):
     name = "ernie"
     description = "ERNIE 3.0 zh encoder (HF ErnieModel folders)"
     config_dialects = ("hf",)
+    hf_class_prefix = "Ernie"
     tf1_dialect = None
     native_format = "hf"
 

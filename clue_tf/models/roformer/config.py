@@ -21,7 +21,8 @@ ENCODER_FIELDS = {"vocabulary_size": "vocab_size", "num_layers": "num_hidden_lay
                   "hidden_act": "hidden_act", "initializer_range": "initializer_range",
                   "embedding_dim": "embedding_size", "use_pooler": "use_pooler"}
 _ACTIVATION_DIALECT = {"google": "gelu_is_erf", "hf": "hf"}
-_HF_ONLY = ("model_type", "architectures", "layer_norm_eps", "pad_token_id", "transformers_version", "torch_dtype",
+_HF_ONLY = ("model_type", "architectures", "id2label", "label2id",
+            "layer_norm_eps", "pad_token_id", "transformers_version", "torch_dtype",
             "dtype", "rotary_value", "use_cache", "classifier_dropout")
 
 

@@ -24,6 +24,8 @@ class RoFormerFamily(EncoderFamily):
     name = "roformer"
     description = "RoFormer encoder, rotary positions (Zhuiyi chinese_roformer, HF RoFormerModel)"
     config_dialects = ("google", "hf")
+    hf_class_prefix = "RoFormer"
+    hf_head_classes = {(): "Model", ("masked_lm",): "ForMaskedLM"}  # HF's other heads are other architectures
     tf1_dialect = "google"
     bundle_config_names = ("bert_config.json", "roformer_config.json")
     bundle_files = ("bert_model.ckpt", "bert_config.json")
