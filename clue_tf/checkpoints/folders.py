@@ -17,12 +17,13 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clue_tf.checkpoints import formats, hf, tf1
+from clue_tf.checkpoints import formats, hf, sources, tf1
 from clue_tf.rows import LoadReport, WeightSource, load_rows
 from clue_tf.errors import CheckpointError, ClueTfError, VocabError
 from clue_tf.families import Family, all_families, check_weights_family, family_of_files, get_family
 from clue_tf.io.json_config import read_json_config
 from clue_tf.io.outputs import atomic_directory, check_own_folder
+from clue_tf.tokenization.hf_tokenizer_files import TOKENIZER_JSON, folder_lower_case, wordpiece_tokens
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class ModelFiles:
     kind: Optional[str]  # tf1 | safetensors | sharded | torch | h5 | keras_hub
     vocab_file: Optional[str]
     folder: Optional[str] = None
+    do_lower_case: Optional[bool] = None  # what the folder's HF tokenizer files ask for, if anything
 
 
 @dataclass
@@ -134,8 +136,7 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
     """
     root = None
     if path:
-        if not os.path.exists(path):
-            raise CheckpointError(f"{path}: model folder not found")
+        path = sources.resolve(path)
         if os.path.isdir(path):
             root = _model_root(path)
         elif weights is None:
@@ -170,8 +171,7 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
     if config_file is None:
         raise CheckpointError(f"{path or weights or 'model'}: no config file; give --bert_config_file")
     if vocab_file is None and root:
-        vocab_file = (os.path.join(root, KERAS_HUB_VOCAB) if kind == "keras_hub"
-                      else _one_match(root, [VOCAB_NAME, "vocab*.txt"], "vocab"))
+        vocab_file = _folder_vocab(root, kind)
     if need_vocab and vocab_file is None:
         raise VocabError(f"{root or path or weights}: no vocab.txt (nor a keras-hub vocabulary) in the folder; "
                          "give --vocab_file")
@@ -180,18 +180,50 @@ def locate(path: Optional[str] = None, *, config_file: Optional[str] = None, voc
     found, dialect = family_of_files(values, config_file, names, kind)
     if family and found is not get_family(family):
         raise CheckpointError(f"{config_file}: describes a {found.name} model, not {family}")
-    return ModelFiles(found, config_file, dialect, weights, kind, vocab_file, root)
+    lower_case = folder_lower_case(root) if root else None
+    return ModelFiles(found, config_file, dialect, weights, kind, vocab_file, root, lower_case)
+
+
+def _folder_vocab(root: str, kind: Optional[str]) -> Optional[str]:
+    """A folder's vocab file: a keras-hub preset's, vocab.txt, or one derived from tokenizer.json."""
+    if kind == "keras_hub" or (kind is None and os.path.exists(os.path.join(root, KERAS_HUB_VOCAB))):
+        return os.path.join(root, KERAS_HUB_VOCAB)
+    found = _one_match(root, [VOCAB_NAME, "vocab*.txt"], "vocab")
+    tokenizer_json = os.path.join(root, TOKENIZER_JSON)
+    if found is None and os.path.exists(tokenizer_json):
+        found = derived_vocab_file(tokenizer_json)
+    return found
+
+
+def derived_vocab_file(tokenizer_json: str) -> str:
+    """vocab.txt for an HF `tokenizer.json` (transformers 5 writes no vocab.txt), written once into
+    the cache under the file's sha256, so every command and export has a vocab file to pass on."""
+    from clue_tf.checkpoints.downloads import cache_root, sha256_of
+    from clue_tf.io.outputs import atomic_write
+
+    path = os.path.join(cache_root(), "vocab", sha256_of(tokenizer_json)[:32], VOCAB_NAME)
+    if not os.path.exists(path):
+        tokens = wordpiece_tokens(tokenizer_json)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic_write(path) as f:
+            f.write("".join(t + "\n" for t in tokens))
+        logger.info("%s: WordPiece vocab written to %s (the folder has no vocab.txt)", tokenizer_json, path)
+    return path
+
+
+def folder_lower_case_of(path: str) -> Optional[bool]:
+    """The do_lower_case a model folder's HF tokenizer files ask for (None: they say nothing)."""
+    if not os.path.isdir(path):
+        return None
+    return folder_lower_case(_model_root(path))
 
 
 def locate_vocab(path: str) -> Optional[str]:
     """The vocab file of a model folder in any format (or an unzipped release around one)."""
+    path = sources.resolve(path)
     if not os.path.isdir(path):
         raise CheckpointError(f"{path}: model folder not found")
-    root = _model_root(path)
-    preset_vocab = os.path.join(root, KERAS_HUB_VOCAB)
-    if os.path.exists(preset_vocab):
-        return preset_vocab
-    return _one_match(root, [VOCAB_NAME, "vocab*.txt"], "vocab")
+    return _folder_vocab(_model_root(path), None)
 
 
 def read_weights(files: ModelFiles) -> WeightSource:

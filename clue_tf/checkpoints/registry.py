@@ -23,6 +23,8 @@ class RegistryEntry:
     published_formats: list = field(default_factory=list)  # formats.FORMAT_NAMES names
     load_with: str = ""
     heads: tuple = ()  # the heads the published checkpoint carries (CLUE's: none)
+    source: dict = field(default_factory=dict)  # {"hf": "ORG/NAME"} or {"url": ..., "sha256": ...}
+    aliases: tuple = ()  # other names it goes by (its release's own name)
 
     @property
     def num_parameters(self) -> int:
@@ -40,8 +42,18 @@ def load_registry() -> dict[str, RegistryEntry]:
             name=name, family=family, config=family.read_config(m["config"], dialect, name),
             description=m["description"], download=m["download"], layout=m["layout"],
             published=m["published"], published_formats=m.get("published_formats", []),
-            load_with=m.get("load_with", ""), heads=_published_heads(name, m, family))
+            load_with=m.get("load_with", ""), heads=_published_heads(name, m, family),
+            source=m.get("source", {}), aliases=tuple(m.get("aliases", ())))
     return entries
+
+
+def find_entry(name: str, registry: dict) -> "RegistryEntry | None":
+    """The entry called `name` or one of its aliases, case-insensitively; None if none is."""
+    wanted = name.lower()
+    for entry in registry.values():
+        if wanted in (n.lower() for n in (entry.name, *entry.aliases)):
+            return entry
+    return None
 
 
 def _published_heads(name: str, values: dict, family: Family) -> tuple:

@@ -119,6 +119,9 @@ def _run_main(name: str, module: types.ModuleType, flag_values: flags.FlagValues
     """Runs the module's main, turning our errors, SIGTERM and ^C into one line and an exit code."""
     previous = _on_sigterm(_raise_terminated)  # what Slurm and Kubernetes send
     try:
+        from clue_tf.cli.common_flags import adopt_model_folder
+
+        adopt_model_folder(flag_values)
         return (module.main(flag_values) if extra is None else module.main(flag_values, extra)) or 0
     except Terminated:
         print(f"clue-tf {name}: terminated (SIGTERM); partial outputs removed, earlier ones kept",

@@ -83,6 +83,29 @@ def locate_model(fv: flags.FlagValues, need_weights: bool = True, family: Option
                   need_vocab=need_vocab)
 
 
+def adopt_model_folder(fv: flags.FlagValues) -> None:
+    """A model named by --bundle_dir (--model_dir) as hf://, a registry name or a URL becomes the
+    local folder it resolves to; the folder's HF tokenizer files set --do_lower_case, and a
+    --do_lower_case given that contradicts them is an error."""
+    from clue_tf.checkpoints import sources
+    from clue_tf.checkpoints.folders import folder_lower_case_of
+    from clue_tf.errors import VocabError
+
+    for name in ("bundle_dir", "model_dir"):
+        if name not in fv or not fv[name].value:
+            continue
+        local = sources.resolve(fv[name].value)
+        if local != fv[name].value:
+            setattr(fv, name, local)
+        wanted = folder_lower_case_of(local)
+        if wanted is None or "do_lower_case" not in fv or fv.do_lower_case == wanted:
+            continue
+        if fv["do_lower_case"].present:
+            raise VocabError(f"--do_lower_case={str(fv.do_lower_case).lower()}, but {local}'s tokenizer files "
+                             f"say do_lower_case={str(wanted).lower()}; drop the flag to follow them")
+        fv.do_lower_case = wanted
+
+
 def define_tpu_flags(fv: flags.FlagValues) -> None:
     """Google's TPU flags plus --strategy and --mixed_precision."""
     flags.DEFINE_bool("use_tpu", False, "Whether to use TPU (same as --strategy=tpu).", flag_values=fv)
