@@ -42,8 +42,11 @@ def main(fv: flags.FlagValues) -> int:
     if fv.list_registry:
         for name, entry in registry.load_registry().items():
             formats = ",".join(entry.published_formats)
+            source = (f"hf://{entry.source['hf']}" if entry.source.get("hf")
+                      else entry.source.get("url") or "by hand")
+            aliases = f" (also {', '.join(entry.aliases)})" if entry.aliases else ""
             print(f"{name:42} {entry.family.name:8} {entry.num_parameters / 1e6:7.1f}M  {formats:8} "
-                  f"{entry.description}")
+                  f"{entry.description}{aliases}; from {source}")
         return 0
     if not fv.output_dir:
         raise ClueTfError("give --output_dir")

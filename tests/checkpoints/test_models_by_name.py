@@ -217,3 +217,15 @@ def test_folder_on_a_tensorflow_file_system(hf_folder, caches):
 def test_unknown_name_suggests_a_registry_name():
     with pytest.raises(CheckpointError, match="did you mean the registry's uer/chinese_roberta_L-2_H-128"):
         locate("uer/chinese_roberta_L-2_H128")
+
+
+def test_every_registry_entry_says_where_it_downloads_from():
+    """A Hub repo or an https archive; only Huawei's NEZHA (Google Drive / Baidu Pan) is by hand."""
+    for name, entry in load_registry().items():
+        if entry.source.get("hf"):
+            assert sources.hub.parse(entry.source["hf"])[0].count("/") == 1, name
+        elif entry.source.get("url"):
+            assert entry.source["url"].startswith("https://") and entry.source["url"].endswith(
+                (".zip", ".tar.gz")), name
+        else:
+            assert name.startswith("huawei/nezha"), f"{name}: no source"
