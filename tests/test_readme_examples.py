@@ -29,7 +29,8 @@ def working_folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("readme")
     keras.utils.set_random_seed(0)
     config = BertConfig.from_dict(json.loads((SAMPLE / "bert_config.json").read_text()))
-    write(str(root / "chinese_roberta_L-4_H-256"), BERT.build(config, ("masked_lm",)), BERT, config,
+    # a local folder of the registry name's path wins over the download
+    write(str(root / "uer" / "chinese_roberta_L-4_H-256"), BERT.build(config, ("masked_lm",)), BERT, config,
           str(SAMPLE / "vocab.txt"))
     write(str(root / "tnews_bundle"), BERT.build(config, ("classifier",), 15), BERT, config, str(SAMPLE / "vocab.txt"))
     assert run_command("export_saved_model", [f"--bundle_dir={root / 'tnews_bundle'}", "--task_name=tnews",
