@@ -94,8 +94,10 @@ class AlbertFamily(EncoderFamily):
 
     def build_encoder(self, config: AlbertConfig, dtype=None):
         from clue_tf.models.dropout import use_bit_mask_dropout
+        from clue_tf.models.projections import use_matmul_projections
 
-        return use_bit_mask_dropout(self.encoder_class().from_albert_config(config, dtype=dtype))
+        encoder = self.encoder_class().from_albert_config(config, dtype=dtype)
+        return use_matmul_projections(use_bit_mask_dropout(encoder))
 
     def encoder_config(self, encoder) -> AlbertConfig:
         return encoder.albert_config()

@@ -22,6 +22,7 @@ from clue_tf.models.activations import KERAS_ACTIVATIONS as ACTIVATIONS
 from clue_tf.models.bert.config import ENCODER_FIELDS, BertConfig
 from clue_tf.models.config_fields import arguments_from, fields_from
 from clue_tf.models.dropout import use_bit_mask_dropout
+from clue_tf.models.projections import use_matmul_projections
 from clue_tf.models.position_attention import POSITION_ENCODINGS, PositionalTransformerEncoder
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
 _LEGACY_ACTIVATIONS = {"gelu": "gelu_tanh", "gelu_new": "gelu_tanh", "gelu_exact": "gelu_erf"}
@@ -160,6 +161,7 @@ class BertEncoder(keras_hub.models.Backbone):
         self.position_encoding = position_encoding
         self.max_relative_position = max_relative_position
         use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
+        use_matmul_projections(self)  # attention projections as 2-D matmuls, as Google's
 
     def get_config(self) -> dict:
         config = super().get_config()
