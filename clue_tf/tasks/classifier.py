@@ -22,7 +22,7 @@ from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io.outputs import atomic_file_path, atomic_write, output_lock
 from clue_tf.models.backbones import find_encoder
 from clue_tf.tasks.classifier_checks import read_inputs
-from clue_tf.tasks.classifier_data import encoded_rows, featurize, make_dataset
+from clue_tf.tasks.classifier_data import encoded_rows, featurize, make_dataset, with_batch_count
 from clue_tf.tasks.clue import get_task, label_descriptions, read_examples
 from clue_tf.tasks.submission import prediction_files, write_prediction_set
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
@@ -150,7 +150,8 @@ class ClassifierRun:
             return examples, encoded_rows(examples, self.tokenizer, self.task, self.settings.max_seq_length)
         return examples, featurize(examples, self.tokenizer, self.task, self.settings.max_seq_length)
 
-    def train(self) -> dict:
+    def training_data(self) -> tuple:
+        """(train dataset, dev dataset, steps per epoch, total steps) as train() uses them."""
         settings = self.settings
         _, train = self._features(settings.train_file, True, settings.max_train_examples)
         _, dev = self._features(settings.dev_file, True)
@@ -158,16 +159,25 @@ class ClassifierRun:
         total = max(1, int(steps_per_epoch * settings.num_train_epochs))
         train_data = make_dataset(train, settings.train_batch_size, True, settings.bucket_by_length, settings.seed,
                                   settings.max_seq_length)
-        dev_data = make_dataset(dev, settings.eval_batch_size, False, settings.bucket_by_length, settings.seed,
-                                settings.max_seq_length)
-        # Google clips the global gradient norm at 1.0; the optimizer does it after its all-reduce,
-        # so it is exact on any number of replicas.
+        dev_data = with_batch_count(make_dataset(dev, settings.eval_batch_size, False, settings.bucket_by_length,
+                                                 settings.seed, settings.max_seq_length))
+        return train_data, dev_data, steps_per_epoch, total
+
+    def compile_for_training(self, total: int) -> None:
+        """Google's optimizer and schedule over `total` steps; clipping at global norm 1.0 happens
+        inside the optimizer after its all-reduce, so it is exact on any number of replicas."""
+        settings = self.settings
         with self.strategy.scope():
             self.model.compile(
                 optimizer=make_optimizer(settings.optimizer, settings.learning_rate, total,
                                          int(total * settings.warmup_proportion)),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
                 jit_compile=settings.use_xla)
+
+    def train(self) -> dict:
+        settings = self.settings
+        train_data, dev_data, steps_per_epoch, total = self.training_data()
+        self.compile_for_training(total)
         best_weights = os.path.join(settings.output_dir, "best.weights.h5")
         history = self.model.fit(
             train_data.repeat(), epochs=max(1, int(np.ceil(settings.num_train_epochs))),
@@ -212,10 +222,17 @@ class ClassifierRun:
         return write_prediction_set(settings.output_dir, files, settings.submission_zip)
 
     def _probabilities(self, features, batch_size: int) -> np.ndarray:
+        """Class probabilities in the order of `features` (batches come grouped by length)."""
         data = make_dataset(features, batch_size, False, self.settings.bucket_by_length, self.settings.seed,
-                            self.settings.max_seq_length)
-        logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
-        return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+                            self.settings.max_seq_length, with_index=True)
+        batches = [index.numpy() for index in data.map(lambda x, y, i: i)]
+        order = np.concatenate(batches)
+        # grouping hides the batch count; stating it keeps Keras from warning "input ran out of data"
+        inputs = data.map(lambda x, y, i: x).apply(tf.data.experimental.assert_cardinality(len(batches)))
+        logits = self.model.predict(inputs, verbose=0)
+        probabilities = np.empty(logits.shape, np.float32)
+        probabilities[order] = tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+        return probabilities
 
 
 def run_classifier(settings: ClassifierSettings) -> dict:

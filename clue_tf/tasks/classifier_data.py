@@ -1,5 +1,5 @@
 """run_classifier's inputs as tf.data: Google's features (tokenized in Python or in the
-graph), batches padded to their longest row, training batches grouped by length."""
+graph), batched by length into a few padded shapes (or padded to max_seq_length)."""
 
 from dataclasses import dataclass
 
@@ -69,26 +69,43 @@ def features_dataset(features: Features) -> tf.data.Dataset:
 
 
 def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: int,
-                 max_seq_length: int) -> tf.data.Dataset:
-    """Batches padded to their longest row; training batches also grouped by length.
-    `features`: Features (tokenized in Python) or EncodedRows (tokenized in the graph)."""
-    dataset = features_dataset(features) if isinstance(features, Features) else features.rows
+                 max_seq_length: int, with_index: bool = False) -> tf.data.Dataset:
+    """Batches of (inputs, labels), or (inputs, labels, row index) `with_index`.
+
+    `bucket`: rows are grouped by length and each batch is padded to its bucket's length
+    (16, 24, 32, 48, 64, 96, max_seq_length): a handful of shapes, so the tensor kernels
+    are prepared once, and little padding. Evaluation batches come in bucket order; the
+    index puts predictions back in the file's order. Without `bucket` every batch is padded
+    to max_seq_length (Google's shapes). `features`: Features (tokenized in Python) or
+    EncodedRows (tokenized in the graph, kept after the first pass).
+    """
+    if isinstance(features, Features):
+        dataset = features_dataset(features)
+    else:
+        dataset = features.rows.cache()  # tokenized once, not again every epoch
+    dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.range(len(features.labels)))
     if training:
         dataset = dataset.shuffle(100_000, seed=seed, reshuffle_each_iteration=True)
 
-    def to_inputs(ids, segments, labels):
-        mask = tf.ones_like(ids)
-        return {"token_ids": ids, "segment_ids": segments, "padding_mask": mask}, labels
+    def to_inputs(row, index):
+        ids, segments, labels = row
+        inputs = {"token_ids": ids, "segment_ids": segments, "padding_mask": tf.ones_like(ids)}
+        return (inputs, labels, index) if with_index else (inputs, labels)
 
     dataset = dataset.map(to_inputs)
-    if training and bucket:
-        boundaries = [b for b in BUCKET_BOUNDARIES if b < max_seq_length]
+    if bucket:
+        lengths = [b for b in BUCKET_BOUNDARIES if b < max_seq_length] + [max_seq_length]
         dataset = dataset.bucket_by_sequence_length(
-            lambda x, y: tf.shape(x["token_ids"])[0], boundaries, [batch_size] * (len(boundaries) + 1))
-    elif bucket:
-        dataset = dataset.padded_batch(batch_size)
+            lambda x, *_: tf.shape(x["token_ids"])[0], [n + 1 for n in lengths],
+            [batch_size] * (len(lengths) + 1), pad_to_bucket_boundary=True)
     else:
-        dataset = dataset.padded_batch(batch_size, padded_shapes=(
-            {k: [max_seq_length] for k in ("token_ids", "segment_ids", "padding_mask")}, []))
+        padded = {k: [max_seq_length] for k in ("token_ids", "segment_ids", "padding_mask")}
+        dataset = dataset.padded_batch(batch_size, padded_shapes=(padded, [], []) if with_index else (padded, []))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
+
+def with_batch_count(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset` with its batch count stated (grouping by length hides it, and Keras then warns
+    "input ran out of data" at the end of evaluation); counting is one pass over the cached rows."""
+    count = int(dataset.reduce(np.int64(0), lambda n, _: n + 1))
+    return dataset.apply(tf.data.experimental.assert_cardinality(count))
