@@ -7,8 +7,10 @@ The start: an L4/H256/A4/I1024 BERT on Google's Chinese vocab, pretrained --pret
 first --train_lines train lines, all 10,000 dev lines, seq 64, batch 32, lr 1e-4, warmup
 0.1, 3 epochs, per seed: Google's model, loss and optimization.create_optimizer in a TF1
 graph (tests/oracles/google_bert.py finetune) and `clue-tf run_classifier
---bucket_by_length=false`. Prints dev accuracy after each epoch for both, and the best.
-Needs ../shared and the test extra (bert-tensorflow, tf-keras). One run takes ~30 min on 2 cores.
+--bucket_by_length=false`. Prints dev accuracy after each epoch for both, and the best, then
+the median training-step time of both at these shapes and their ratio
+(benchmarks/finetune_step_vs_google.py, same start bundle and data).
+Needs ../shared and the test extra (bert-tensorflow, tf-keras). One run takes ~35 min on 2 cores.
 """
 
 import argparse
@@ -23,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 CONFIG = {"vocab_size": 21128, "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
           "intermediate_size": 1024, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
@@ -121,6 +124,13 @@ def main() -> None:
         for name, values in (("Google run_classifier (TF1 graph)", google),
                              ("clue-tf run_classifier --bucket_by_length=false", ours)):
             print(f"| {name} | {seed} | {', '.join(f'{100 * v:.2f}' for v in values)} | {100 * max(values):.2f} |")
+    import finetune_step_vs_google as steps
+
+    timing = argparse.Namespace(seq=64, batch=32, steps=60, eval_batch=128, xla=False, skip_eval=True)
+    google_step = steps.google_seconds_per_step(bundle, data, work, timing)
+    our_step, _ = steps.ours(bundle, data, work / "step_timing", timing)
+    print(f"\nmedian training step, seq 64, batch 32, fixed padding ({steps.cpu_name()}): Google "
+          f"{google_step:.3f} s, clue-tf {our_step:.3f} s, ratio Google / clue-tf {google_step / our_step:.2f}x")
     print(f"\n({time.time() - start:.0f} s in all)")
 
 

@@ -19,7 +19,7 @@ Usage:
       Google's run_classifier fine-tuning without its Estimator (removed from TF 2.16 on):
       file_based_convert_examples_to_features + file_based_input_fn_builder, create_model
       (dropout on), init_from_checkpoint, optimization.create_optimizer, one session loop;
-      dev accuracy after every epoch
+      dev accuracy after every epoch; with "time_steps" in SETTINGS, the median seconds per training step instead
   python google_bert.py optimizer IN.npz OUT.npz adamw|lamb
       optimization.create_optimizer on a loss whose gradient is fed (clipping, warmup and
       decay included), IN's variables and gradient sequence -> each step's learning rate and
@@ -214,10 +214,33 @@ def finetune(settings_file, out_file):
     loss, _, _, _ = run_classifier.create_model(
         config, True, features["input_ids"], features["input_mask"], features["segment_ids"],
         features["label_ids"], len(s["labels"]), False)
-    assignment, _ = modeling.get_assignment_map_from_checkpoint(tf.trainable_variables(), s["init_checkpoint"])
-    tf.train.init_from_checkpoint(s["init_checkpoint"], assignment)
+    if s.get("init_checkpoint"):
+        assignment, _ = modeling.get_assignment_map_from_checkpoint(tf.trainable_variables(), s["init_checkpoint"])
+        tf.train.init_from_checkpoint(s["init_checkpoint"], assignment)
     train_op = optimization.create_optimizer(loss, s["learning_rate"], total, int(total * s["warmup_proportion"]),
                                              False)
+    if s.get("time_steps"):  # seconds per training step, after warm-up steps
+        import time
+
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            for _ in range(s.get("warmup_steps", 10)):
+                session.run(train_op)
+            if s.get("profile_dir"):
+                import tensorflow as tf2
+
+                tf2.profiler.experimental.start(s["profile_dir"])
+            times = []
+            for _ in range(s["time_steps"]):
+                start = time.perf_counter()
+                session.run(train_op)
+                times.append(time.perf_counter() - start)
+            seconds = sorted(times)[len(times) // 2]  # the median step: robust to a busy machine
+            if s.get("profile_dir"):
+                tf2.profiler.experimental.stop()
+        with open(out_file, "w", encoding="utf-8") as f:
+            json.dump({"seconds_per_step": seconds}, f)
+        return
     shape = [None, s["max_seq_length"]]
     ids, mask, segs = (tf.placeholder(tf.int32, shape) for _ in range(3))
     with tf.variable_scope(tf.get_variable_scope(), reuse=True):  # create_model's, dropout off, same weights

@@ -1,0 +1,178 @@
+"""One fine-tuning step at equal shapes: Google's run_classifier TF1 loop vs clue-tf run_classifier.
+
+  python benchmarks/finetune_step_vs_google.py [--steps=60] [--seq=64] [--batch=32] [--size=tiny|base]
+
+Both start from the same random L4/H256/A4/I1024 (tiny) or L12/H768 (base) BERT on Google's
+Chinese vocab and train on TNEWS's first 4,000 train lines padded to --seq (Google pads
+always; ours with --bucket_by_length=false). Google: create_model, create_optimizer
+(AdamWeightDecay, clipping), file_based_input_fn_builder, one session loop, in a subprocess
+(tests/oracles/google_bert.py finetune with "time_steps"). Ours: ClassifierRun's own dataset
+and compile, `fit` timed by a callback over the training batches only. Then our dev
+evaluation speed (lines/s, 10,000 TNEWS dev lines). Prints the median seconds per step and the
+ratio Google / ours (above 1: ours is faster). Needs ../shared and the test extra. ~3 min tiny.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIZES = {
+    "tiny": {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024},
+    "base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
+}
+
+
+def cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                flags = open("/proc/cpuinfo", encoding="utf-8").read()
+                extras = [f for f in ("avx512f", "amx_bf16") if f" {f}" in flags]
+                return f"{line.split(':', 1)[1].strip()} ({', '.join(extras) or 'no AVX-512/AMX'})"
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def write_start(work: Path, vocab: Path, size: str) -> Path:
+    """A random bundle of the size (its weights do not change a step's time)."""
+    import keras
+
+    from clue_tf.checkpoints.folders import write
+    from clue_tf.models.bert.config import BertConfig
+    from clue_tf.models.bert.family import BERT
+
+    keras.utils.set_random_seed(0)
+    config = BertConfig(vocab_size=21128, max_position_embeddings=512, type_vocab_size=2, **SIZES[size])
+    bundle = work / "start"
+    write(str(bundle), BERT.build(config, ()), BERT, config, str(vocab))
+    return bundle
+
+
+def tnews_subset(shared: Path, work: Path, lines: int) -> Path:
+    source = shared / "data" / "clue" / "tnews_public"
+    data = work / "tnews"
+    data.mkdir(exist_ok=True)
+    train = (source / "train.json").read_text(encoding="utf-8").splitlines(keepends=True)[:lines]
+    (data / "train.json").write_text("".join(train), encoding="utf-8")
+    for name in ("dev.json", "labels.json"):
+        (data / name).write_bytes((source / name).read_bytes())
+    return data
+
+
+def google_seconds_per_step(bundle: Path, data: Path, work: Path, args) -> float:
+    from clue_tf.tasks.clue import get_task, read_examples
+
+    task = get_task("tnews")
+    train = work / "google_train.jsonl"
+    with open(train, "w", encoding="utf-8") as f:
+        for e in read_examples(task, str(data / "train.json"), True):
+            f.write(json.dumps({"text_a": e.text_a, "text_b": e.text_b, "label": e.label}, ensure_ascii=False) + "\n")
+    settings = {"train": str(train), "dev": str(train), "labels": list(task.labels), "seed": 1,
+                "vocab_file": str(bundle / "vocab.txt"), "config_file": str(bundle / "bert_config.json"),
+                "max_seq_length": args.seq, "batch_size": args.batch, "learning_rate": 1e-4, "epochs": 3.0,
+                "warmup_proportion": 0.1, "time_steps": args.steps, "warmup_steps": 10}
+    (work / "google.json").write_text(json.dumps(settings))
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / "oracles" / "google_bert.py"), "finetune",
+                           str(work / "google.json"), str(work / "google_out.json")],
+                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"}, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"Google's loop failed:\n{done.stderr[-3000:]}")
+    return json.loads((work / "google_out.json").read_text())["seconds_per_step"]
+
+
+class StepTimer:
+    """Wall time of each of fit's training batches after `skip` warm-up batches (validation
+    excluded); the median, robust to a busy machine, is the figure."""
+
+    def __init__(self, skip: int):
+        import keras
+
+        times = self.times = []
+
+        class Callback(keras.callbacks.Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                self.start = time.perf_counter()
+
+            def on_train_batch_end(self, batch, logs=None):
+                if batch >= skip:
+                    times.append(time.perf_counter() - self.start)
+
+        self.callback = Callback()
+
+    @property
+    def seconds_per_step(self) -> float:
+        return sorted(self.times)[len(self.times) // 2]
+
+
+def eval_lines_per_second(run, dev, batch_size: int, bucket: bool) -> float:
+    """Dev predictions (the evaluate / predict path), timed after one untimed pass."""
+    run.settings.bucket_by_length = bucket
+    run._probabilities(dev, batch_size)
+    start = time.perf_counter()
+    run._probabilities(dev, batch_size)
+    return len(dev.labels) / (time.perf_counter() - start)
+
+
+def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
+    """(median seconds per training step, {padding: dev lines per second}) of run_classifier's pieces."""
+    from clue_tf.tasks.classifier import ClassifierRun, ClassifierSettings
+
+    run = ClassifierRun(ClassifierSettings(
+        task_name="tnews", data_dir=str(data), output_dir=str(work / "ours"), bundle_dir=str(bundle),
+        do_train=True, max_seq_length=args.seq, train_batch_size=args.batch, eval_batch_size=args.eval_batch,
+        learning_rate=1e-4, num_train_epochs=3.0, warmup_proportion=0.1, bucket_by_length=False, seed=1,
+        use_xla=args.xla))
+    train_data, _, _, total = run.training_data()
+    run.compile_for_training(total)
+    timer = StepTimer(skip=10)
+    run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=10 + args.steps, callbacks=[timer.callback],
+                  verbose=0)
+    if args.skip_eval:
+        return timer.seconds_per_step, {}
+    _, dev = run._features(run.settings.dev_file, True)
+    return timer.seconds_per_step, {
+        f"fixed {args.seq}": eval_lines_per_second(run, dev, args.eval_batch, bucket=False),
+        "by length (the default)": eval_lines_per_second(run, dev, args.eval_batch, bucket=True)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--seq", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--eval_batch", type=int, default=128)
+    parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
+    parser.add_argument("--xla", action="store_true", help="ours with --use_xla")
+    parser.add_argument("--skip_google", action="store_true", help="only ours (for profiling changes)")
+    parser.add_argument("--skip_eval", action="store_true", help="no dev evaluation timing")
+    parser.add_argument("--shared_dir", default=str(ROOT.parent / "shared"))
+    args = parser.parse_args()
+    shared = Path(args.shared_dir)
+    work = Path(tempfile.mkdtemp())
+    bundle = write_start(work, shared / "data" / "vocab" / "google_zh_vocab.txt", args.size)
+    data = tnews_subset(shared, work, 4000)
+    google = None if args.skip_google else google_seconds_per_step(bundle, data, work, args)
+    step, eval_rates = ours(bundle, data, work, args)
+    print(f"{cpu_name()}, {os.cpu_count()} CPUs; {args.size}, seq {args.seq}, batch {args.batch}, fixed padding")
+    if google is not None:
+        print(f"Google run_classifier (TF1 session loop): {google:.3f} s/step")
+    print(f"clue-tf run_classifier{' --use_xla' if args.xla else ''}: {step:.3f} s/step")
+    if google is not None:
+        print(f"step-time ratio Google / clue-tf: {google / step:.2f}x")
+    for padding, rate in eval_rates.items():
+        print(f"clue-tf dev evaluation, padding {padding}: {rate:,.0f} lines/s (batch {args.eval_batch})")
+
+
+if __name__ == "__main__":
+    main()
