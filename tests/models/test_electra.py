@@ -63,6 +63,21 @@ def test_hf_discriminator_matches_electra_for_pretraining_on_every_layer(hf_disc
                                atol=1e-5)
 
 
+def test_bare_hf_electra_model_with_equal_widths_loads_as_electra(tmp_path):
+    """ElectraModel saved on its own has no `electra.` prefix and, with E == H, no projection:
+    BERT's names, but config.json says electra, and every layer equals HF's."""
+    torch, transformers = hf_bert.require_hf()
+    torch.manual_seed(1)
+    config = hf_config(transformers, 32, 2, 4, 64)
+    config.embedding_size = 32
+    folder, hf_model = saved_perturbed(transformers.ElectraModel(config), tmp_path / "bare")
+    loaded = load(locate(str(folder)))
+    assert loaded.family is ELECTRA and not loaded.report.initial_heads
+    x = encoder_inputs()
+    theirs = hf_forward(hf_model, x)
+    assert_every_layer_equal(loaded.model(x)["encoder_outputs"], theirs.hidden_states, x["padding_mask"])
+
+
 def test_hf_folder_to_google_bundle_and_back_loads_in_transformers(hf_discriminator, tmp_path):
     torch, transformers = hf_bert.require_hf()
     folder, hf_model = hf_discriminator

@@ -50,10 +50,11 @@ class ElectraFamily(EncoderFamily):
         names = set(names)
         if _GOOGLE_MARK in names:
             return "google"
-        if kind != "tf1" and names & _HF_MARKS and not any(
-                n.startswith(("bert.", "pooler.", "albert.", "encoder.albert")) for n in names) and (
-                any(n.startswith(("electra.", "discriminator_predictions.", "generator_")) for n in names)
-                or "embeddings_project.weight" in names):
+        # HF's names; a bare ElectraModel with E == H has BERT's names without a pooler, which the
+        # config (model_type electra) has already decided; other families' marks rule it out.
+        others = ("bert.", "pooler.", "albert.", "encoder.albert", "roformer.", "ernie.", "cls.")
+        if kind != "tf1" and names & _HF_MARKS and not any(n.startswith(others) for n in names) and not any(
+                "embed_positions" in n or "task_type_embeddings" in n for n in names):
             return "hf"
         return None
 
