@@ -25,6 +25,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from finetune_vs_google import tnews_folder  # noqa: E402  (the TNEWS subset both benchmarks use)
 
 SIZES = {
     "tiny": {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024},
@@ -57,17 +60,6 @@ def write_start(work: Path, vocab: Path, size: str) -> Path:
     bundle = work / "start"
     write(str(bundle), BERT.build(config, ()), BERT, config, str(vocab))
     return bundle
-
-
-def tnews_subset(shared: Path, work: Path, lines: int) -> Path:
-    source = shared / "data" / "clue" / "tnews_public"
-    data = work / "tnews"
-    data.mkdir(exist_ok=True)
-    train = (source / "train.json").read_text(encoding="utf-8").splitlines(keepends=True)[:lines]
-    (data / "train.json").write_text("".join(train), encoding="utf-8")
-    for name in ("dev.json", "labels.json"):
-        (data / name).write_bytes((source / name).read_bytes())
-    return data
 
 
 def google_seconds_per_step(bundle: Path, data: Path, work: Path, args) -> float:
@@ -161,7 +153,7 @@ def main() -> None:
     shared = Path(args.shared_dir)
     work = Path(tempfile.mkdtemp())
     bundle = write_start(work, shared / "data" / "vocab" / "google_zh_vocab.txt", args.size)
-    data = tnews_subset(shared, work, 4000)
+    data = tnews_folder(shared, work, 4000)
     google = None if args.skip_google else google_seconds_per_step(bundle, data, work, args)
     step, eval_rates = ours(bundle, data, work, args)
     print(f"{cpu_name()}, {os.cpu_count()} CPUs; {args.size}, seq {args.seq}, batch {args.batch}, fixed padding")

@@ -57,7 +57,7 @@ def trace_finetune_steps(size_name: str, precision: str, logdir: str, steps: int
     shared = Path(bench.ROOT.parent / "shared")
     work = Path(tempfile.mkdtemp())
     bundle = bench.write_start(work, shared / "data" / "vocab" / "google_zh_vocab.txt", size_name)
-    data = bench.tnews_subset(shared, work, 2000)
+    data = bench.tnews_folder(shared, work, 2000)
     run = ClassifierRun(ClassifierSettings(
         task_name="tnews", data_dir=str(data), output_dir=str(work / "ours"), bundle_dir=str(bundle), do_train=True,
         max_seq_length=64, train_batch_size=32, learning_rate=1e-4, bucket_by_length=False, seed=1,
