@@ -22,12 +22,13 @@ flags.DEFINE_string("task_name", None, "The CLUE task of the classifier head (af
                     "cmnli): its labels are served.", flag_values=FLAGS)
 flags.DEFINE_integer("max_seq_length", 128, "Truncation length, as the model was fine-tuned with.",
                      flag_values=FLAGS)
-flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16"],
+flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16", "int8"],
                   "Weights and compute of the served graph; bfloat16 is fast where the CPU has "
-                  "AMX / AVX-512 BF16 and on GPUs.", flag_values=FLAGS)
+                  "AMX / AVX-512 BF16 and on GPUs; int8 (the encoder's dense layers: int8 weights, "
+                  "activations quantized per token) is for x86 CPUs.", flag_values=FLAGS)
 flags.DEFINE_integer("top_k", 5, "Candidates per [MASK] in the fill_mask signature.", flag_values=FLAGS)
 flags.DEFINE_string("data_dir", None, "Optional: a task folder whose dev.json the exported model is "
-                    "scored on (with --precision=bfloat16, beside float32).", flag_values=FLAGS)
+                    "scored on (with --precision=bfloat16 or int8, beside float32).", flag_values=FLAGS)
 flags.mark_flags_as_required(["export_dir"], flag_values=FLAGS)
 
 

@@ -7,6 +7,8 @@ Signatures (inputs are 1-D string tensors of any batch size):
 - `fill_mask` (when the weights carry the masked-LM head): `text` with [MASK]s -> top-k
   `tokens`, `token_ids`, `scores` per mask and the `mask_positions`.
 - `tokenize`: `text` -> `token_ids` (zero padded) and `lengths`, for checking the ids.
+`precision`: float32, bfloat16 (weights and compute) or int8 (the encoder's dense layers
+int8 x int8 on oneDNN, serving/int8.py; x86 CPUs).
 Loading needs `tensorflow` and `import tensorflow_text` (its ops), nothing of clue_tf or Keras.
 """
 
@@ -27,7 +29,7 @@ from clue_tf.serving.signatures import ServingFunctions
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16", "int8")
 INFO_NAME = "serving_info.json"
 
 
@@ -91,7 +93,8 @@ def export_saved_model(settings: ExportSettings) -> dict:
         raise ClueTfError(f"{files.family.name} models are not exported for serving (encoder families only)")
     loaded = folders.load(files, heads="present",
                           num_labels=len(settings.labels) if settings.labels is not None else None,
-                          allow_unused=settings.allow_unused_weights, dtype=settings.precision)
+                          allow_unused=settings.allow_unused_weights,
+                          dtype="float32" if settings.precision == "int8" else settings.precision)
     return export_loaded(loaded, settings)
 
 
@@ -111,6 +114,10 @@ def export_loaded(loaded, settings: ExportSettings) -> dict:
         raise CheckpointError(f"{loaded.files.weights}: has no classifier head (output_weights / output_bias) "
                               "to serve --task_name with; train it first (run_classifier --do_train), or "
                               "export without --task_name for the features signatures")
+    if settings.precision == "int8":
+        from clue_tf.serving.int8 import quantize_encoder_int8
+
+        logger.info("int8: %d dense layers quantized", quantize_encoder_int8(find_encoder(model)))
     tokenizer = BertTokenizer(loaded.vocab, do_lower_case=settings.do_lower_case)
     mask_tokenizer = BertTokenizer(loaded.vocab, do_lower_case=settings.do_lower_case, keep_special_tokens=True,
                                    special_tokens=["[MASK]"])

@@ -1,5 +1,5 @@
 """CLUE through an exported SavedModel: export settings for a task, batch prediction writing
-run_classifier's leaderboard files, and what bfloat16 serving costs on a dev set.
+run_classifier's leaderboard files, and what bfloat16 or int8 serving costs on a dev set.
 
 The served graph makes the same files as `run_classifier --do_predict`, so a served model
 and the trained one can be checked against each other line by line. `serving/` knows no
@@ -108,7 +108,7 @@ def predict_file(saved_model: str, input_file: str, output_dir: str, task_name: 
 
 
 def report_dev_accuracy(settings: ExportSettings, dev_file: str, batch_size: int = 64) -> str:
-    """One line: the exported model's dev accuracy; for bfloat16 also float32's (exported to
+    """One line: the exported model's dev accuracy; for bfloat16 and int8 also float32's (exported to
     a scratch folder from the same weights), the change in points and the labels that moved."""
     served = load_served_classifier(settings.export_dir)
     examples = read_examples(served.task, dev_file, labelled=True)
