@@ -131,6 +131,11 @@ def define_tpu_flags(fv: flags.FlagValues) -> None:
         "use_xla", False,
         "Compile each replica's training step with XLA (jit_compile=True). TPUs always compile; "
         "on one CPU or GPU it is optional.", flag_values=fv)
+    flags.DEFINE_bool(
+        "recompute_grad", False,
+        "Keep only each transformer layer's input for the backward pass and run the layer again "
+        "there: activation memory of one layer instead of all, for about a third more compute "
+        "(long sequences, big batches).", flag_values=fv)
 
 
 def define_training_flags(fv: flags.FlagValues) -> None:

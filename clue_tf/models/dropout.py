@@ -6,8 +6,12 @@ integer threshold and multiplied in: about half the cost of the mask
 (`benchmarks/profile_pretraining_step.py` shows where a step's time goes). The rate is exact to 2^-32 (a bfloat16 uniform has 8 bits),
 and the seed still comes from the layer's SeedGenerator, whose state is in checkpoints.
 Configs are untouched: a saved model is a plain Keras Dropout.
+Inside `replayable_seeds(seed)` each dropout takes its seed from `seed` and its order of call
+instead, so a recomputed layer (models/recompute.py) draws the masks of its first run again.
 """
 
+import contextlib
+import threading
 import types
 
 import keras
@@ -23,11 +27,32 @@ def bit_mask_dropout(inputs, rate: float, seed) -> tf.Tensor:
     return inputs * keep * tf.cast(1.0 / (1.0 - rate), inputs.dtype)
 
 
+_replay = threading.local()
+
+
+@contextlib.contextmanager
+def replayable_seeds(seed: tf.Tensor):
+    """Dropouts called inside take seeds folded from `seed` (int32 [2]) by call order."""
+    outer = getattr(_replay, "state", None)
+    _replay.state = {"seed": seed, "calls": 0}
+    try:
+        yield
+    finally:
+        _replay.state = outer
+
+
 def _call(self, inputs, training=False):
     if not training or self.rate == 0:
         return inputs
+    replay = getattr(_replay, "state", None)
     if self.noise_shape is not None or self.rate >= 1:
+        if replay is not None:
+            raise ValueError(f"{self.name}: a noise_shape dropout cannot replay its mask under --recompute_grad")
         return keras.layers.Dropout.call(self, inputs, training=training)
+    if replay is not None:
+        replay["calls"] += 1
+        return bit_mask_dropout(inputs, self.rate, tf.random.experimental.stateless_fold_in(replay["seed"],
+                                                                                            replay["calls"]))
     seed = self.seed_generator.next()
     seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)  # as Keras's TF backend casts it
     return bit_mask_dropout(inputs, self.rate, seed)

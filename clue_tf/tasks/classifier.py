@@ -120,6 +120,10 @@ class ClassifierRun:
             raise ClueTfError(f"--max_seq_length={settings.max_seq_length}: above the model's {limit} positions "
                               f"(max_position_embeddings)")
         self.model = self.loaded.model
+        if settings.recompute_grad:
+            from clue_tf.models.recompute import recompute_transformer_layers
+
+            logger.info("--recompute_grad: %d transformer layers", recompute_transformer_layers(self.model))
         if settings.tokenize_in_graph:
             from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 

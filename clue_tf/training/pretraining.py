@@ -118,6 +118,10 @@ class Pretrainer:
                               f"has vocab_size {self.objective.vocab_size}")
         with self.strategy.scope():
             self.model = self.objective.build_model()
+            if settings.recompute_grad:
+                from clue_tf.models.recompute import recompute_transformer_layers
+
+                recompute_transformer_layers(self.model)
             self.optimizer = make_optimizer(settings.optimizer, settings.learning_rate, settings.num_train_steps,
                                             settings.num_warmup_steps)
             if settings.mixed_precision == "mixed_float16":  # dynamic loss scaling, as Keras's fit does

@@ -25,6 +25,7 @@ class TrainingSettings:
     strategy: str = "one_device"
     mixed_precision: str = "float32"
     use_xla: bool = False  # each replica's training step compiled with jit_compile=True
+    recompute_grad: bool = False  # transformer layers run again in the backward pass (less memory)
     optimizer: str = "adamw"  # Google's AdamWeightDecay; lamb, adamw_keras, lamb_keras
     seed: int = 12345
     allow_unused_weights: bool = False

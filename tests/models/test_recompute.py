@@ -1,0 +1,47 @@
+"""--recompute_grad: the recomputed backward pass gives the gradients of the stored one, with
+dropout on (each layer's masks are drawn again from the same seed)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from clue_tf.models import recompute
+from clue_tf.models.bert.config import BertConfig
+from clue_tf.models.bert.family import BERT
+
+CONFIG = BertConfig(vocab_size=500, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                    max_position_embeddings=64, type_vocab_size=2, hidden_dropout_prob=0.3,
+                    attention_probs_dropout_prob=0.3)
+
+
+def loss_and_gradients(wrap_layers: bool):
+    keras.utils.set_random_seed(3)
+    model = BERT.build(CONFIG, ("classifier",), 3)
+    if wrap_layers:
+        assert recompute.recompute_transformer_layers(model) == CONFIG.num_hidden_layers
+    ids = np.random.RandomState(0).randint(1, 500, [4, 16])
+    mask = np.ones_like(ids)
+    mask[:, 12:] = 0
+    features = {"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": mask}
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(model(features, training=True) ** 2)
+        return loss, tape.gradient(loss, model.trainable_variables)
+
+    loss, gradients = step()
+    return float(loss), [tf.convert_to_tensor(g).numpy() for g in gradients]
+
+
+def test_recomputed_gradients_equal_stored_ones_with_dropout(monkeypatch):
+    loss, gradients = loss_and_gradients(wrap_layers=True)
+    with monkeypatch.context() as patch:  # the same layers and seeds, activations kept instead
+        patch.setattr(recompute.tf, "recompute_grad", lambda f: f)
+        stored_loss, stored = loss_and_gradients(wrap_layers=True)
+    plain_loss, _ = loss_and_gradients(wrap_layers=False)
+    assert loss == stored_loss
+    assert loss != plain_loss  # dropout was on: other masks give another loss
+    assert len(gradients) == len(stored)
+    for got, expected in zip(gradients, stored):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
