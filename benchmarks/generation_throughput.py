@@ -30,6 +30,36 @@ def best_time(fn, repeats: int) -> float:
     return min(times)
 
 
+def random_seq2seq(model_name: str):
+    """The registry architecture with random weights, written as an HF folder and loaded back;
+    returns (our LoadedModel, the folder) with stopping switched off (fixed work per run)."""
+    import keras
+
+    from clue_tf.checkpoints.folders import load, locate, write
+    from clue_tf.checkpoints.registry import registry_entry
+
+    entry = registry_entry(model_name)
+    config = entry.config
+    keras.utils.set_random_seed(0)
+    folder = tempfile.mkdtemp()
+    vocab = os.path.join(folder, "vocab_src.txt")
+    with open(vocab, "w", encoding="utf-8") as f:
+        special = {0: "[PAD]", 100: "[UNK]", 101: "[CLS]", 102: "[SEP]", 103: "[MASK]"}
+        f.writelines(special.get(i, f"[unused{i}]") + "\n" for i in range(config.vocab_size))
+    write(os.path.join(folder, "model"), entry.family.build(config), entry.family, config, vocab, "hf")
+    ours = load(locate(os.path.join(folder, "model"), vocab_file=vocab))
+    ours.config.stop_token_id = -1
+    return ours, folder
+
+
+def random_sources(vocab_size: int, batch: int, source_length: int, seed: int = 0) -> list:
+    """`batch` id rows of `source_length`: [CLS], random ids, [SEP]."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return [[101, *rng.integers(200, vocab_size - 200, source_length - 2).tolist(), 102] for _ in range(batch)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="uer/t5-v1_1-small-chinese-cluecorpussmall")
@@ -40,27 +70,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
 
-    import keras
-    import numpy as np
     import torch
     import transformers
 
-    from clue_tf.checkpoints.registry import registry_entry
-    from clue_tf.checkpoints.folders import load, locate, write
     from clue_tf.inference.text2text import generate_ids, pad_batch
 
     torch.set_num_threads(args.threads)
-    entry = registry_entry(args.model)
-    config = entry.config
-    keras.utils.set_random_seed(0)
-    folder = tempfile.mkdtemp()
-    vocab = os.path.join(folder, "vocab_src.txt")
-    with open(vocab, "w", encoding="utf-8") as f:
-        special = {0: "[PAD]", 100: "[UNK]", 101: "[CLS]", 102: "[SEP]", 103: "[MASK]"}
-        f.writelines(special.get(i, f"[unused{i}]") + "\n" for i in range(config.vocab_size))
-    write(os.path.join(folder, "model"), entry.family.build(config), entry.family, config, vocab, "hf")
-    ours = load(locate(os.path.join(folder, "model"), vocab_file=vocab))
-    ours.config.stop_token_id = -1  # never stop early: fixed work per run
+    ours, folder = random_seq2seq(args.model)
+    config = ours.config
     theirs = transformers.AutoModelForSeq2SeqLM.from_pretrained(os.path.join(folder, "model")).eval()
     max_length = args.new_tokens + 1  # the start token counts
 
@@ -68,10 +85,8 @@ def main() -> None:
           f"tokens, {args.new_tokens} new tokens, greedy, CPU threads {args.threads}")
     print(f"{'batch':>5} {'ours cached':>12} {'ours no cache':>14} {'HF cached':>10} {'HF no cache':>12} "
           f"{'cache gain':>10} {'ours/HF':>8}   (tokens/s)")
-    rng = np.random.default_rng(0)
     for batch in [int(b) for b in args.batch_sizes.split(",")]:
-        sources = [[101, *rng.integers(200, config.vocab_size - 200, args.source_length - 2).tolist(), 102]
-                   for _ in range(batch)]
+        sources = random_sources(config.vocab_size, batch, args.source_length, seed=batch)
         ids, mask = pad_batch(sources)
         tokens = batch * args.new_tokens
 
