@@ -1,9 +1,11 @@
-"""Serving speed, raw strings to labels on CPU: our SavedModel (float32, bfloat16) beside
+"""Serving speed, raw strings to labels on CPU: our SavedModel (float32, bfloat16, int8) beside
 keras-hub's BertTextClassifier with its preprocessor and HF transformers'
-text-classification pipeline (PyTorch), on the same weights, in one run.
+text-classification pipeline (PyTorch float32, and int8 by torch's dynamic quantization),
+on the same weights, in one run.
 
   python benchmarks/serving_throughput.py [--models=roberta-tiny-clue,chinese_L-12_H-768_A-12]
          [--threads=2] [--batch_size=64] [--latency_requests=200] [--batches=10]
+         [--tnews_bundle=DIR]
 
 Each model is the registry architecture with Google's Chinese vocab, random weights moved
 by N(0, 0.05) and a 15-label classifier head (TNEWS'), exported once and loaded by every
@@ -11,6 +13,10 @@ side. Inputs are TNEWS' dev sentences (../shared). Figures: batch-1 latency p50 
 over --latency_requests single-text calls and batch throughput (examples/s) over
 --batches batches of --batch_size, after a warm-up; `labels` is the share of the
 throughput texts whose label equals our float32 SavedModel's.
+
+--tnews_bundle (a run_classifier best_bundle fine-tuned on TNEWS') adds what int8 costs in
+accuracy: TNEWS' dev accuracy of our float32 and int8 SavedModels and of HF's float32 and
+dynamically quantized model from the same weights.
 """
 
 import argparse
@@ -46,9 +52,11 @@ def timings(call, single_texts, batches) -> dict:
             "examples_per_s": sum(map(len, batches)) / seconds, "labels": labels}
 
 
-def build_model(name: str, vocab: str, folder: str, num_labels: int):
-    """Writes the registry architecture with a classifier head as a Google bundle and an HF
-    folder, and a keras-hub preset of the encoder; returns the config."""
+def build_model(name: str, vocab: str, folder: str, num_labels: int,
+                output_formats: tuple = ("bundle", "hf", "keras_hub")):
+    """Writes the registry architecture with a classifier head as a Google bundle, an HF
+    folder and a keras-hub preset of the encoder (`output_formats`); returns the config and
+    the head's weights."""
     import dataclasses
 
     import keras
@@ -66,7 +74,7 @@ def build_model(name: str, vocab: str, folder: str, num_labels: int):
     rng = np.random.RandomState(0)
     for weight in model.weights:
         weight.assign(weight.numpy() + rng.normal(0, 0.05, weight.shape).astype("float32"))
-    for output_format in ("bundle", "hf", "keras_hub"):
+    for output_format in output_formats:
         write(os.path.join(folder, output_format), model, entry.family, config, vocab, output_format)
     return config, model.get_layer("classifier_head").get_weights()
 
@@ -82,6 +90,17 @@ def ours(folder: str, precision: str, max_seq_length: int):
                                                max_seq_length=max_seq_length, precision=precision), "tnews"))
     signature = tf.saved_model.load(path).signatures["serving_default"]
     return lambda texts: signature(text_a=tf.constant(texts))["label_id"].numpy().tolist()
+
+
+def hf_model(folder: str, num_labels: int, quantized: bool):
+    """HF's BertForSequenceClassification from the folder, int8 by torch's dynamic quantization."""
+    import torch
+    import transformers
+
+    model = transformers.BertForSequenceClassification.from_pretrained(folder, num_labels=num_labels).eval()
+    if quantized:
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
 
 
 def keras_hub_classifier(folder: str, head_weights, num_labels: int, max_seq_length: int):
@@ -100,11 +119,11 @@ def keras_hub_classifier(folder: str, head_weights, num_labels: int, max_seq_len
     return lambda texts: serve(tf.constant(texts)).numpy().tolist()
 
 
-def hf_pipeline(folder: str, num_labels: int, batch_size: int, max_seq_length: int):
+def hf_pipeline(folder: str, num_labels: int, batch_size: int, max_seq_length: int, quantized: bool = False):
     import transformers
 
     path = os.path.join(folder, "hf")
-    model = transformers.BertForSequenceClassification.from_pretrained(path, num_labels=num_labels)
+    model = hf_model(path, num_labels, quantized)
     tokenizer = transformers.AutoTokenizer.from_pretrained(path)
     pipe = transformers.pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
 
@@ -123,7 +142,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--latency_requests", type=int, default=200)
     parser.add_argument("--max_seq_length", type=int, default=128)
-    parser.add_argument("--systems", default="ours_float32,ours_bfloat16,keras_hub,hf_torch")
+    parser.add_argument("--systems", default="ours_float32,ours_bfloat16,ours_int8,keras_hub,hf_torch,hf_torch_int8")
+    parser.add_argument("--tnews_bundle", default=None, help="a TNEWS-tuned bundle: int8's accuracy cost")
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -149,8 +169,10 @@ def main() -> None:
         makers = {
             "ours_float32": lambda: ours(folder, "float32", args.max_seq_length),
             "ours_bfloat16": lambda: ours(folder, "bfloat16", args.max_seq_length),
+            "ours_int8": lambda: ours(folder, "int8", args.max_seq_length),
             "keras_hub": lambda: keras_hub_classifier(folder, head, num_labels, args.max_seq_length),
             "hf_torch": lambda: hf_pipeline(folder, num_labels, args.batch_size, args.max_seq_length),
+            "hf_torch_int8": lambda: hf_pipeline(folder, num_labels, args.batch_size, args.max_seq_length, True),
         }
         results = {system: timings(makers[system](), single, batches) for system in args.systems.split(",")}
         reference = results.get("ours_float32", {}).get("labels")
@@ -161,6 +183,52 @@ def main() -> None:
                   f"{r['examples_per_s'] / hf:.2f}x | {'-' if agree is None else f'{100 * agree:.1f} %'} |"
                   if hf else f"| {name} | {system} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
                   f"{r['examples_per_s']:.0f} | - | - |", flush=True)
+    if args.tnews_bundle:
+        print(tnews_accuracy(args.tnews_bundle, dev, args.max_seq_length))
+
+
+def tnews_accuracy(bundle: str, dev: str, max_seq_length: int) -> str:
+    """A markdown table: TNEWS' dev accuracy of float32 and int8, ours and HF's, same weights."""
+    import numpy as np
+    import torch
+    import transformers
+
+    from clue_tf.checkpoints import folders
+    from clue_tf.checkpoints.convert import convert_model
+    from clue_tf.serving.export import ExportSettings, export_saved_model
+    from clue_tf.tasks.clue import get_task, read_examples
+    from clue_tf.tasks.served import for_task, load_served_classifier
+
+    task = get_task("tnews")
+    examples = read_examples(task, dev, labelled=True)
+    gold = np.array([task.labels.index(e.label) for e in examples])
+    folder = tempfile.mkdtemp(prefix="serving_accuracy.")
+    predicted = {}
+    for precision in ("float32", "int8"):
+        settings = for_task(ExportSettings(os.path.join(folder, precision), bundle_dir=bundle,
+                                           max_seq_length=max_seq_length, precision=precision), "tnews")
+        export_saved_model(settings)
+        predicted[f"ours {precision}"] = load_served_classifier(settings.export_dir).probabilities(
+            examples, 128, progress=False).argmax(-1)
+    convert_model(folders.locate(bundle), os.path.join(folder, "hf"), "hf")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(os.path.join(folder, "hf"))
+    for quantized in (False, True):
+        model = hf_model(os.path.join(folder, "hf"), len(task.labels), quantized)
+        labels = []
+        with torch.no_grad():
+            for start in range(0, len(examples), 128):
+                batch = tokenizer([e.text_a for e in examples[start:start + 128]], padding=True, truncation=True,
+                                  max_length=max_seq_length, return_tensors="pt")
+                labels.append(model(**batch).logits.argmax(-1).numpy())
+        predicted[f"HF {'int8 (quantize_dynamic)' if quantized else 'float32'}"] = np.concatenate(labels)
+    lines = [f"\nTNEWS dev ({len(examples)} lines), {bundle}", "| system | dev accuracy | vs its float32 (points) |",
+             "| --- | --- | --- |"]
+    for name, labels in predicted.items():
+        base = predicted["ours float32" if name.startswith("ours") else "HF float32"]
+        accuracy = 100 * float((labels == gold).mean())
+        delta = accuracy - 100 * float((base == gold).mean())
+        lines.append(f"| {name} | {accuracy:.2f} | {delta:+.2f} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
