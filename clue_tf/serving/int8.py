@@ -31,12 +31,12 @@ def int8_matmul(x: tf.Tensor, kernel: tf.Tensor, kernel_scale: tf.Tensor, kernel
     uint8 (steps of 1/127, zero exact); the op's bias (-128/127 kernel_sum) takes the offset
     back out, and the row's magnitude and the unit's scale are multiplied back in afterwards."""
     row_max = tf.maximum(tf.reduce_max(tf.abs(x), axis=1, keepdims=True), 1e-12)
-    steps = tf.cast(tf.round(x / row_max * 127.0) + 128.0, tf.uint8)
+    steps = tf.cast(tf.round(x * (127.0 / row_max)) + 128.0, tf.uint8)
     product = tf.raw_ops.QuantizedMatMulWithBiasAndDequantize(
         a=tf.bitcast(steps, tf.quint8), b=tf.bitcast(kernel, tf.qint8), bias=kernel_sum * (-128.0 / 127.0),
         min_a=0.0, max_a=255.0 / 127.0, min_b=-127.0, max_b=127.0, min_freezed_output=-1.0, max_freezed_output=1.0,
         Toutput=tf.float32, input_quant_mode="SCALED")
-    return product * row_max / kernel_scale
+    return product * row_max * (1.0 / kernel_scale)
 
 
 def _contracted_axes(layer: keras.Layer) -> int:
