@@ -21,10 +21,12 @@ from clue_tf.private_api import inner_layers
 
 
 def bit_mask_dropout(inputs, rate: float, seed) -> tf.Tensor:
-    """inputs * keep / (1 - rate), keep = 32 random bits >= rate * 2^32 (stateless, int32 seed)."""
+    """inputs / (1 - rate) where 32 random bits >= rate * 2^32, else 0 (stateless, int32 seed).
+    A select keeps only the boolean mask for the backward pass (1 byte an element; a
+    multiplied-in float mask would keep 4)."""
     bits = tf.random.stateless_uniform(tf.shape(inputs), seed=seed, minval=None, maxval=None, dtype=tf.uint32)
-    keep = tf.cast(bits >= int(rate * 2**32), inputs.dtype)
-    return inputs * keep * tf.cast(1.0 / (1.0 - rate), inputs.dtype)
+    scaled = inputs * tf.cast(1.0 / (1.0 - rate), inputs.dtype)
+    return tf.where(bits >= int(rate * 2**32), scaled, tf.zeros([], inputs.dtype))
 
 
 _replay = threading.local()
