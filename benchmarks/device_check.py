@@ -152,7 +152,9 @@ def generation_rows(smoke: bool) -> list:
 
     from clue_tf.inference.text2text import generate_ids
 
-    ours, _ = generation.random_seq2seq("uer/t5-v1_1-small-chinese-cluecorpussmall")
+    sizes = dict(vocab_size=1000, hidden_dim=64, num_layers=2, num_decoder_layers=2, num_heads=2,
+                 intermediate_dim=128) if smoke else {}
+    ours, _ = generation.random_seq2seq("uer/t5-v1_1-small-chinese-cluecorpussmall", **sizes)
     batch, new_tokens = (2, 4) if smoke else (8, 64)
     sources = generation.random_sources(ours.config.vocab_size, batch, 16 if smoke else 64)
     reset_peak_memory()

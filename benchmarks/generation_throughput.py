@@ -30,16 +30,19 @@ def best_time(fn, repeats: int) -> float:
     return min(times)
 
 
-def random_seq2seq(model_name: str):
-    """The registry architecture with random weights, written as an HF folder and loaded back;
-    returns (our LoadedModel, the folder) with stopping switched off (fixed work per run)."""
+def random_seq2seq(model_name: str, **sizes):
+    """The registry architecture (with `sizes` replacing config fields) with random weights,
+    written as an HF folder and loaded back; returns (our LoadedModel, the folder) with
+    stopping switched off (fixed work per run)."""
+    import dataclasses
+
     import keras
 
     from clue_tf.checkpoints.folders import load, locate, write
     from clue_tf.checkpoints.registry import registry_entry
 
     entry = registry_entry(model_name)
-    config = entry.config
+    config = dataclasses.replace(entry.config, **sizes)
     keras.utils.set_random_seed(0)
     folder = tempfile.mkdtemp()
     vocab = os.path.join(folder, "vocab_src.txt")
