@@ -16,7 +16,8 @@ then accuracy on all 10,000 dev lines.
 to --seq (every text is at least --seq tokens), --batch, float32 and mixed bfloat16 (HF:
 `bf16=True`): the process's peak RSS, beside Model Garden's BertClassifier given
 --peer_python; examples/s over the steps after two warm-up steps. `--recompute` adds ours
-with --recompute_grad.
+with --recompute_grad, `--xla` ours with --use_xla (keras-hub's fit compiles its step with
+XLA by itself: Keras's jit_compile="auto" on a model whose layers all support it).
 
 Every system runs in its own process; peak RSS is that process's (ru_maxrss), model and data
 included. Needs ../shared, the test extra and the bench extra (HF's Trainer needs accelerate). Ratios are to the best peer in the same run (memory: lowest; speed: fastest).
@@ -83,7 +84,7 @@ def ours(job: dict) -> dict:
         task_name="tnews", data_dir=job["data"], output_dir=job["work"], bundle_dir=job["bundle"], do_train=True,
         max_seq_length=job["seq"], train_batch_size=BATCH, eval_batch_size=128, learning_rate=LEARNING_RATE,
         num_train_epochs=1.0, warmup_proportion=0.1, bucket_by_length=job["system"] == "ours", seed=1,
-        mixed_precision=job["precision"], recompute_grad=job.get("recompute", False)))
+        mixed_precision=job["precision"], recompute_grad=job.get("recompute", False), use_xla=job.get("xla", False)))
     train_data, _, _, total = run.training_data()
     run.compile_for_training(total)
     timer = TrainTimer(skip=2 if job["steps"] else 0)
@@ -230,7 +231,8 @@ def worker(job_file: str) -> None:
 
 
 def run_job(job: dict, python: str, work: Path) -> dict:
-    job_file = work / f"{job['system']}_{job['precision']}{'_recompute' if job.get('recompute') else ''}.json"
+    option = "_recompute" if job.get("recompute") else "_xla" if job.get("xla") else ""
+    job_file = work / f"{job['system']}_{job['precision']}{option}.json"
     job = dict(job, work=str(work / job_file.stem))
     job_file.write_text(json.dumps(job))
     done = subprocess.run([python, __file__, "--worker", str(job_file)], capture_output=True, text=True,
@@ -287,6 +289,8 @@ def main() -> None:
     parser.add_argument("--systems", default=None)
     parser.add_argument("--precisions", default="float32,mixed_bfloat16")
     parser.add_argument("--recompute", action="store_true", help="memory mode: ours with --recompute_grad too")
+    parser.add_argument("--xla", action="store_true", help="ours with --use_xla too (keras-hub's fit compiles "
+                        "with XLA by itself: jit_compile='auto')")
     parser.add_argument("--peer_python", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -315,19 +319,19 @@ def main() -> None:
           flush=True)
     rows = []
     for precision in precisions:
-        jobs = [(system, False) for system in systems]
-        if args.recompute and args.mode == "memory":
-            jobs.append(("ours", True))
-        for system, recompute in jobs:
+        jobs = [(system, "") for system in systems]
+        jobs += [("ours", "--use_xla")] if args.xla else []
+        jobs += [("ours", "--recompute_grad")] if args.recompute and args.mode == "memory" else []
+        for system, option in jobs:
             job = {"system": system, "mode": args.mode, "precision": precision, "seq": args.seq, "batch": args.batch,
                    "data": str(data),
                    "bundle": str(bundle), "hf": str(hf), "keras_hub": str(preset), "size": size,
                    "steps": args.steps if args.mode == "memory" else 0, "accuracy": args.mode == "epoch",
-                   "recompute": recompute}
+                   "recompute": option == "--recompute_grad", "xla": option == "--use_xla"}
             python = args.peer_python if system == "model_garden" else sys.executable
             started = time.time()
             result = run_job(job, python, work)
-            name = system + (" --recompute_grad" if recompute else "")
+            name = f"{system} {option}".strip()
             print(f"{name} {precision}: {result} ({time.time() - started:.0f} s)", flush=True)
             rows.append((name, precision, result))
     print(table(rows, args.mode))

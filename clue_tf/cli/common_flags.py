@@ -134,7 +134,7 @@ def define_tpu_flags(fv: flags.FlagValues) -> None:
     flags.DEFINE_bool(
         "recompute_grad", False,
         "Keep only each transformer layer's input for the backward pass and run the layer again "
-        "there: activation memory of one layer instead of all, for about a third more compute "
+        "there: activation memory of one layer instead of all, for a third to a half more time "
         "(long sequences, big batches).", flag_values=fv)
 
 

@@ -1,5 +1,5 @@
 """--recompute_grad: each transformer layer keeps only its input for the backward pass and
-runs again there (`tf.recompute_grad`), trading about a third more compute for the
+runs again there (`tf.recompute_grad`), trading a third to a half more time a step for the
 activations of every layer but one (`benchmarks/finetune_cost.py --mode=memory --recompute`).
 
 Dropout masks must be the same in both runs: one seed per layer call is drawn from the
