@@ -14,6 +14,8 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
   keras-hub's TransformerEncoder for RoFormer's and NEZHA's; `MultiHeadAttention`'s
   `_compute_attention`, `_key_dim`, `_dropout`, `_kernel_initializer`, `_bias_initializer`
   (models/position_attention.py).
+- `Layer.quantized_call`, what Keras's `__call__` runs for a quantized layer: serving/int8.py
+  gives int8 layers their oneDNN call there (tests/serving/test_int8.py checks the op is used).
 - keras-hub's T5Seq2SeqLM generation hooks that Pegasus overrides and the cacheless greedy
   check calls: `_initialize_cache`, `call_encoder`, `call_decoder_with_cache`, `_logits`.
 """

@@ -11,6 +11,7 @@ import keras
 import keras_hub
 import tensorflow as tf
 
+from clue_tf.errors import ClueTfError
 from clue_tf.models.dropout import replayable_seeds
 from clue_tf.private_api import inner_layers
 
@@ -20,9 +21,10 @@ def _recomputed_call(layer: keras.Layer):
     seed_source = next((inner for inner in inner_layers(layer) if type(inner) is keras.layers.Dropout), None)
 
     def recomputed(inputs, padding_mask=None, attention_mask=None, training=None, **kwargs):
-        if not training or seed_source is None:
+        if not training:
             return call(inputs, padding_mask=padding_mask, attention_mask=attention_mask, training=training, **kwargs)
-        seed = tf.cast(tf.math.floormod(seed_source.seed_generator.next(), tf.int32.max - 1), tf.int32)
+        seed = (tf.zeros([2], tf.int32) if seed_source is None  # no dropout to replay
+                else tf.cast(tf.math.floormod(seed_source.seed_generator.next(), tf.int32.max - 1), tf.int32))
 
         def run(x, seed, *masks):
             given = dict(zip(names, masks))
@@ -41,6 +43,9 @@ def recompute_transformer_layers(model: keras.Layer) -> int:
     """Makes every keras-hub TransformerEncoder inside `model` recompute in the backward
     pass (TensorFlow backend); returns how many layers."""
     layers = [layer for layer in inner_layers(model) if isinstance(layer, keras_hub.layers.TransformerEncoder)]
+    if not layers:
+        raise ClueTfError(f"--recompute_grad: {model.name} has no keras-hub TransformerEncoder layers to "
+                          "recompute (encoder families only; T5 and Pegasus are not covered)")
     for layer in layers:
         layer.call = _recomputed_call(layer)
     return len(layers)

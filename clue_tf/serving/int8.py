@@ -5,8 +5,9 @@ bookkeeping and drops the float kernel, so those weights are 4x smaller); activa
 quantized per token at run time. Keras's own int8 call multiplies with TensorFlow's generic
 integer MatMul, a third of float32's speed on x86 (`benchmarks/serving_throughput.py` names
 the rates); TensorFlow's oneDNN `QuantizedMatMulWithBiasAndDequantize` runs u8 x s8 with
-VNNI / AMX at 2-3x float32, so the call is replaced by one on that op. It exists in
-TensorFlow's x86 CPU builds only: an int8 SavedModel serves on CPUs.
+VNNI / AMX at 2-3x float32, so the call is replaced by one on that op (Keras's __call__
+dispatches a quantized layer to `quantized_call`; tests/serving/test_int8.py fails if it
+stops). The op has a CPU kernel only (TensorFlow's x86 oneDNN builds): int8 is for CPUs.
 """
 
 import math

@@ -45,3 +45,12 @@ def test_recomputed_gradients_equal_stored_ones_with_dropout(monkeypatch):
     assert len(gradients) == len(stored)
     for got, expected in zip(gradients, stored):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_model_without_transformer_layers_is_refused():
+    import pytest
+
+    from clue_tf.errors import ClueTfError
+
+    with pytest.raises(ClueTfError, match="--recompute_grad: .* no keras-hub TransformerEncoder"):
+        recompute.recompute_transformer_layers(keras.Sequential([keras.layers.Dense(2)], name="plain"))
