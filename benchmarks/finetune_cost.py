@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from finetune_step_vs_google import StepTimer  # noqa: E402  (fit's training batches, timed one by one)
+
 BATCH = 32  # --batch's default
 LEARNING_RATE = 1e-4
 NUM_LABELS = 15
@@ -45,26 +47,6 @@ NUM_LABELS = 15
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class TrainTimer:
-    """Seconds spent in fit's training batches from batch `skip` on (validation excluded)."""
-
-    def __init__(self, skip: int = 0):
-        import keras
-
-        state = self.state = {"seconds": 0.0, "batches": 0}
-
-        class Callback(keras.callbacks.Callback):
-            def on_train_batch_begin(self, batch, logs=None):
-                self.start = time.perf_counter()
-
-            def on_train_batch_end(self, batch, logs=None):
-                if batch >= skip:
-                    state["seconds"] += time.perf_counter() - self.start
-                    state["batches"] += 1
-
-        self.callback = Callback()
 
 
 def tnews_examples(data: Path, name: str):
@@ -87,13 +69,13 @@ def ours(job: dict) -> dict:
         mixed_precision=job["precision"], recompute_grad=job.get("recompute", False), use_xla=job.get("xla", False)))
     train_data, _, _, total = run.training_data()
     run.compile_for_training(total)
-    timer = TrainTimer(skip=2 if job["steps"] else 0)
+    timer = StepTimer(skip=2 if job["steps"] else 0)
     if job["steps"]:
         run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=job["steps"] + 2, callbacks=[timer.callback],
                       verbose=0)
     else:
         run.model.fit(train_data, epochs=1, callbacks=[timer.callback], verbose=0)
-    result = {"examples_per_s": BATCH * timer.state["batches"] / timer.state["seconds"]}
+    result = {"examples_per_s": BATCH * len(timer.times) / sum(timer.times)}
     if job["accuracy"]:
         _, dev = run._features(run.settings.dev_file, True)
         result["accuracy"] = float((run._probabilities(dev, 128).argmax(-1) == np.asarray(dev.labels)).mean())
@@ -116,12 +98,12 @@ def keras_hub(job: dict) -> dict:
     classifier.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01),
                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     data = tf.data.Dataset.from_tensor_slices((texts, labels)).shuffle(len(texts), seed=1).batch(BATCH)
-    timer = TrainTimer(skip=2 if job["steps"] else 0)
+    timer = StepTimer(skip=2 if job["steps"] else 0)
     if job["steps"]:
         classifier.fit(data.repeat(), epochs=1, steps_per_epoch=steps + 2, callbacks=[timer.callback], verbose=0)
     else:
         classifier.fit(data, epochs=1, callbacks=[timer.callback], verbose=0)
-    result = {"examples_per_s": BATCH * timer.state["batches"] / timer.state["seconds"]}
+    result = {"examples_per_s": BATCH * len(timer.times) / sum(timer.times)}
     if job["accuracy"]:
         dev_texts, dev_labels = tnews_examples(Path(job["data"]), "dev.json")
         logits = classifier.predict(tf.data.Dataset.from_tensor_slices(dev_texts).batch(128), verbose=0)
