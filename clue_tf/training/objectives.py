@@ -45,6 +45,10 @@ class MaskedLmObjective:
     def build_model(self):
         return self.family.build(self.config, ("masked_lm", "next_sentence") if self.settings.nsp else ("masked_lm",))
 
+    def random_states(self) -> list:
+        """State variables of the objective's own random draws (none here), for checkpoints."""
+        return []
+
     def record_lengths(self) -> dict:
         """Feature lengths the records must have: feature -> (flag, value)."""
         lengths = {"input_ids": ("max_seq_length", self.settings.max_seq_length),
@@ -122,6 +126,10 @@ class ReplacedTokenObjective(MaskedLmObjective):
         self.seed_generator = keras.random.SeedGenerator(self.settings.seed)
         return model
 
+    def random_states(self) -> list:
+        """The generator sampler's seed state: a resumed run draws the replacements it would have."""
+        return [self.seed_generator.state.value]
+
     def prediction_weight(self, features) -> tf.Tensor:
         """[masked positions, real tokens]: the two losses' denominators."""
         return tf.stack([tf.reduce_sum(features["masked_lm_weights"]),
@@ -161,6 +169,9 @@ class Seq2SeqObjective:
 
     def build_model(self):
         return self.family.build(self.config)
+
+    def random_states(self) -> list:
+        return []
 
     def record_lengths(self) -> dict:
         return {"input_ids": ("max_seq_length", self.settings.max_seq_length),

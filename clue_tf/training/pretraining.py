@@ -131,9 +131,10 @@ class Pretrainer:
         self.init_report = None
         if settings.init_checkpoint:
             self.init_report = folders.fill(self.model, self.files, self.config, settings.allow_unused_weights, opened)
-        # The dropout RNG states go in too, so a resumed run draws the masks it would have drawn.
+        # The dropout and sampler RNG states go in too, so a resumed run draws what it would have drawn.
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step,
-                                              rng=random_states(self.model))
+                                              rng=random_states(self.model),
+                                              objective_rng=self.objective.random_states())
         checkpoint_dir = os.path.join(settings.output_dir, "checkpoints")
         self.chief = is_chief_process()
         if self.chief:

@@ -202,6 +202,21 @@ def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_pat
     assert without_dropout["weights"] != whole["weights"]  # dropout was on
 
 
+def test_killed_electra_run_resumes_bit_identically(sample_records, tmp_path):
+    """ELECTRA's generator samples the replacements; that sampler's RNG state is in the checkpoint
+    too (dropout off, so the samples are the only randomness), so the resumed run replaces the same tokens."""
+    config = json.loads((SAMPLE / "bert_config.json").read_text())
+    config.update(embedding_size=64, model_family="electra", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    (tmp_path / "electra_config.json").write_text(json.dumps(config))
+    values = settings(sample_records, tmp_path / "whole", num_train_steps=30, save_checkpoints_steps=10,
+                      iterations_per_loop=10, bert_config_file=str(tmp_path / "electra_config.json"))
+    whole = run_worker(tmp_path, "whole", values)
+    kill_after_checkpoint(tmp_path, dict(values, output_dir=str(tmp_path / "resumed")), 10)
+    resumed = run_worker(tmp_path, "resumed", dict(values, output_dir=str(tmp_path / "resumed")))
+    assert len(resumed["losses"]) < 3  # it started from a checkpoint, not from step 0
+    assert resumed["weights"] == whole["weights"]
+
+
 def free_ports(count: int) -> list[int]:
     import socket
 
