@@ -20,7 +20,6 @@ import gc
 import itertools
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -30,27 +29,15 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from machine import device_name  # noqa: E402
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 SMOKE_SETTINGS = (("float32", False), ("mixed_bfloat16", True), ("mixed_float16", False))  # each path once
 SMOKE_SIZE = dict(vocab=1000, layers=2, hidden=64, heads=2, intermediate=128, batch=4, repeat=1)
 BASE_SIZE = dict(vocab=21128, layers=12, hidden=768, heads=12, intermediate=3072, batch=32, repeat=1)
-
-
-def device_name() -> str:
-    """The GPU's name, or the CPU's model name and core count."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-    model = platform.processor() or "CPU"
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        model = names[0] if names else model
-    return f"{model}, {os.cpu_count()} cores (CPU)"
 
 
 def reset_peak_memory() -> None:

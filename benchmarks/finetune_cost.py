@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from finetune_step_vs_google import StepTimer  # noqa: E402  (fit's training batches, timed one by one)
 
-BATCH = 32  # --batch's default
+DEFAULT_BATCH = 32
 LEARNING_RATE = 1e-4
 NUM_LABELS = 15
 
@@ -64,7 +64,7 @@ def ours(job: dict) -> dict:
 
     run = ClassifierRun(ClassifierSettings(
         task_name="tnews", data_dir=job["data"], output_dir=job["work"], bundle_dir=job["bundle"], do_train=True,
-        max_seq_length=job["seq"], train_batch_size=BATCH, eval_batch_size=128, learning_rate=LEARNING_RATE,
+        max_seq_length=job["seq"], train_batch_size=job["batch"], eval_batch_size=128, learning_rate=LEARNING_RATE,
         num_train_epochs=1.0, warmup_proportion=0.1, bucket_by_length=job["system"] == "ours", seed=1,
         mixed_precision=job["precision"], recompute_grad=job.get("recompute", False), use_xla=job.get("xla", False)))
     train_data, _, _, total = run.training_data()
@@ -75,7 +75,7 @@ def ours(job: dict) -> dict:
                       verbose=0)
     else:
         run.model.fit(train_data, epochs=1, callbacks=[timer.callback], verbose=0)
-    result = {"examples_per_s": BATCH * len(timer.times) / sum(timer.times)}
+    result = {"examples_per_s": job["batch"] * len(timer.times) / sum(timer.times)}
     if job["accuracy"]:
         _, dev = run._features(run.settings.dev_file, True)
         result["accuracy"] = float((run._probabilities(dev, 128).argmax(-1) == np.asarray(dev.labels)).mean())
@@ -93,17 +93,17 @@ def keras_hub(job: dict) -> dict:
     classifier = keras_hub.models.BertTextClassifier.from_preset(job["keras_hub"], num_classes=NUM_LABELS)
     classifier.preprocessor.sequence_length = job["seq"]
     texts, labels = tnews_examples(Path(job["data"]), "train.json")
-    steps = job["steps"] or len(texts) // BATCH
+    steps = job["steps"] or len(texts) // job["batch"]
     schedule = keras.optimizers.schedules.PolynomialDecay(LEARNING_RATE, steps, 0.0)
     classifier.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01),
                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    data = tf.data.Dataset.from_tensor_slices((texts, labels)).shuffle(len(texts), seed=1).batch(BATCH)
+    data = tf.data.Dataset.from_tensor_slices((texts, labels)).shuffle(len(texts), seed=1).batch(job["batch"])
     timer = StepTimer(skip=2 if job["steps"] else 0)
     if job["steps"]:
         classifier.fit(data.repeat(), epochs=1, steps_per_epoch=steps + 2, callbacks=[timer.callback], verbose=0)
     else:
         classifier.fit(data, epochs=1, callbacks=[timer.callback], verbose=0)
-    result = {"examples_per_s": BATCH * len(timer.times) / sum(timer.times)}
+    result = {"examples_per_s": job["batch"] * len(timer.times) / sum(timer.times)}
     if job["accuracy"]:
         dev_texts, dev_labels = tnews_examples(Path(job["data"]), "dev.json")
         logits = classifier.predict(tf.data.Dataset.from_tensor_slices(dev_texts).batch(128), verbose=0)
@@ -126,7 +126,7 @@ def hf_trainer(job: dict) -> dict:
             for ids, types, mask, label in zip(encoded["input_ids"], encoded["token_type_ids"],
                                                 encoded["attention_mask"], labels)]
     arguments = transformers.TrainingArguments(
-        output_dir=job["work"], per_device_train_batch_size=BATCH, learning_rate=LEARNING_RATE,
+        output_dir=job["work"], per_device_train_batch_size=job["batch"], learning_rate=LEARNING_RATE,
         num_train_epochs=1.0, max_steps=job["steps"] + 2 if job["steps"] else -1, warmup_steps=0.1,
         weight_decay=0.01, train_sampling_strategy="random" if job["fixed"] else "group_by_length", use_cpu=True,
         bf16=job["precision"] == "mixed_bfloat16",
@@ -147,7 +147,7 @@ def hf_trainer(job: dict) -> dict:
                                    data_collator=transformers.DataCollatorWithPadding(tokenizer),
                                    callbacks=[Timing()])
     trainer.train()
-    result = {"examples_per_s": BATCH * timer["steps"] / timer["seconds"]}
+    result = {"examples_per_s": job["batch"] * timer["steps"] / timer["seconds"]}
     if job["accuracy"]:
         dev_texts, dev_labels = tnews_examples(Path(job["data"]), "dev.json")
         model.eval()
@@ -178,9 +178,9 @@ def model_garden(job: dict) -> dict:
     classifier.compile(optimizer=tf_keras.optimizers.experimental.AdamW(LEARNING_RATE),
                        loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     rng = np.random.default_rng(1)
-    ids = rng.integers(1000, 20000, (BATCH, job["seq"])).astype("int32")
+    ids = rng.integers(1000, 20000, (job["batch"], job["seq"])).astype("int32")
     features = {"input_word_ids": ids, "input_mask": np.ones_like(ids), "input_type_ids": np.zeros_like(ids)}
-    data = tf.data.Dataset.from_tensors((features, rng.integers(0, NUM_LABELS, BATCH))).repeat()
+    data = tf.data.Dataset.from_tensors((features, rng.integers(0, NUM_LABELS, job["batch"]))).repeat()
     start_times = []
 
     class Timing(tf_keras.callbacks.Callback):
@@ -189,7 +189,7 @@ def model_garden(job: dict) -> dict:
 
     classifier.fit(data, epochs=1, steps_per_epoch=job["steps"] + 2, callbacks=[Timing()], verbose=0)
     seconds = time.perf_counter() - start_times[2]
-    return {"examples_per_s": BATCH * job["steps"] / seconds}
+    return {"examples_per_s": job["batch"] * job["steps"] / seconds}
 
 
 SYSTEMS = {"ours": ours, "ours_fixed": ours, "keras_hub": keras_hub, "hf_trainer": hf_trainer,
@@ -198,8 +198,6 @@ SYSTEMS = {"ours": ours, "ours_fixed": ours, "keras_hub": keras_hub, "hf_trainer
 
 def worker(job_file: str) -> None:
     job = json.loads(Path(job_file).read_text())
-    global BATCH
-    BATCH = job["batch"]
     if job["system"] != "model_garden":
         import tensorflow as tf
         import torch
@@ -267,7 +265,7 @@ def main() -> None:
     parser.add_argument("--train_lines", type=int, default=20000)
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
     parser.add_argument("--systems", default=None)
     parser.add_argument("--precisions", default="float32,mixed_bfloat16")
     parser.add_argument("--recompute", action="store_true", help="memory mode: ours with --recompute_grad too")
@@ -280,6 +278,7 @@ def main() -> None:
     if args.worker:
         worker(args.worker)
         return
+    import machine
     import finetune_step_vs_google as steps_bench
     import finetune_vs_google as start
 
@@ -297,7 +296,7 @@ def main() -> None:
         systems = (args.systems or "ours,keras_hub,hf_trainer" + (",model_garden" if args.peer_python else "")).split(",")
         precisions, size = args.precisions.split(","), steps_bench.SIZES["base"]
     hf, preset = start_folders(work, bundle)
-    print(f"{steps_bench.cpu_name()}, {os.cpu_count()} threads; mode {args.mode}, seq {args.seq}, batch {args.batch}",
+    print(f"{machine.cpu_name()}, {os.cpu_count()} threads; mode {args.mode}, seq {args.seq}, batch {args.batch}",
           flush=True)
     rows = []
     for precision in precisions:

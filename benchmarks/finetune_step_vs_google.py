@@ -15,7 +15,6 @@ ratio Google / ours (above 1: ours is faster). Needs ../shared and the test extr
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -27,24 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from machine import cpu_name  # noqa: E402
 from finetune_vs_google import tnews_folder  # noqa: E402  (the TNEWS subset both benchmarks use)
 
 SIZES = {
     "tiny": {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024},
     "base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
 }
-
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                flags = open("/proc/cpuinfo", encoding="utf-8").read()
-                extras = [f for f in ("avx512f", "amx_bf16") if f" {f}" in flags]
-                return f"{line.split(':', 1)[1].strip()} ({', '.join(extras) or 'no AVX-512/AMX'})"
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def write_start(work: Path, vocab: Path, size: str) -> Path:

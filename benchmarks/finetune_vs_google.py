@@ -124,12 +124,13 @@ def main() -> None:
         for name, values in (("Google run_classifier (TF1 graph)", google),
                              ("clue-tf run_classifier --bucket_by_length=false", ours)):
             print(f"| {name} | {seed} | {', '.join(f'{100 * v:.2f}' for v in values)} | {100 * max(values):.2f} |")
+    import machine
     import finetune_step_vs_google as steps
 
     timing = argparse.Namespace(seq=64, batch=32, steps=60, eval_batch=128, xla=False, skip_eval=True)
     google_step = steps.google_seconds_per_step(bundle, data, work, timing)
     our_step, _ = steps.ours(bundle, data, work / "step_timing", timing)
-    print(f"\nmedian training step, seq 64, batch 32, fixed padding ({steps.cpu_name()}): Google "
+    print(f"\nmedian training step, seq 64, batch 32, fixed padding ({machine.cpu_name()}): Google "
           f"{google_step:.3f} s, clue-tf {our_step:.3f} s, ratio Google / clue-tf {google_step / our_step:.2f}x")
     print(f"\n({time.time() - start:.0f} s in all)")
 
