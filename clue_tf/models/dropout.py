@@ -29,6 +29,17 @@ def bit_mask_dropout(inputs, rate: float, seed) -> tf.Tensor:
     return tf.where(bits >= int(rate * 2**32), scaled, tf.zeros([], inputs.dtype))
 
 
+def seeded_keras_dropout(inputs, rate: float, noise_shape, seed) -> tf.Tensor:
+    """Keras's dropout (a mask of `noise_shape`, None axes taken from `inputs`, broadcast; rate 1
+    drops all) from a stateless seed, for the layers the bit mask does not cover."""
+    if rate >= 1:
+        return tf.zeros_like(inputs)
+    shape = tf.shape(inputs)
+    if noise_shape is not None:
+        shape = tf.stack([shape[axis] if size is None else size for axis, size in enumerate(noise_shape)])
+    return tf.nn.experimental.stateless_dropout(inputs, rate, seed=seed, noise_shape=shape)
+
+
 _replay = threading.local()
 
 
@@ -48,9 +59,11 @@ def _call(self, inputs, training=False):
         return inputs
     replay = getattr(_replay, "state", None)
     if self.noise_shape is not None or self.rate >= 1:
-        if replay is not None:
-            raise ValueError(f"{self.name}: a noise_shape dropout cannot replay its mask under --recompute_grad")
-        return keras.layers.Dropout.call(self, inputs, training=training)
+        if replay is None:
+            return keras.layers.Dropout.call(self, inputs, training=training)
+        replay["calls"] += 1
+        return seeded_keras_dropout(inputs, self.rate, self.noise_shape,
+                                    tf.random.experimental.stateless_fold_in(replay["seed"], replay["calls"]))
     if replay is not None:
         replay["calls"] += 1
         return bit_mask_dropout(inputs, self.rate, tf.random.experimental.stateless_fold_in(replay["seed"],

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from clue_tf.models.bert.backbone import BertEncoder
 from clue_tf.models.bert.heads import bert_with_heads
-from clue_tf.models.dropout import _call, bit_mask_dropout
+from clue_tf.models.dropout import _call, bit_mask_dropout, replayable_seeds
 
 
 def test_drops_the_rate_and_scales_the_rest():
@@ -39,3 +39,21 @@ def test_every_dropout_layer_of_the_bert_models_uses_it():
     assert len(dropouts) >= 2 * 3 + 2  # per block: attention probs, attention output, feed-forward
     assert all(layer.call.__func__ is _call for layer in dropouts)
     assert all(type(layer) is keras.layers.Dropout for layer in dropouts)  # configs stay Keras's
+
+
+def test_a_noise_shape_dropout_replays_its_mask_under_a_given_seed():
+    """What --recompute_grad needs of a dropout the bit mask does not cover: the same seed, the
+    same broadcast mask; another seed, another mask."""
+    layer = keras.layers.Dropout(0.5, noise_shape=(None, 1, 32), seed=7)
+    layer.call = _call.__get__(layer)
+    x = tf.ones([4, 8, 32])
+
+    def replayed(seed):
+        with replayable_seeds(tf.constant(seed, tf.int32)):
+            return layer(x, training=True).numpy()
+
+    first = replayed([1, 2])
+    np.testing.assert_array_equal(replayed([1, 2]), first)
+    assert (replayed([3, 4]) != first).any()
+    assert (first == first[:, :1, :]).all()  # one mask row, broadcast over the noise_shape's 1 axis
+    assert set(np.unique(first)) == {0.0, 2.0}
