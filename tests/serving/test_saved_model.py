@@ -31,6 +31,7 @@ MAX_SEQ_LENGTH = 64
 # Checks one task is enough for (the other fixture instance is the same code path).
 ONLY_TNEWS = pytest.mark.parametrize("served", ["tnews"], indirect=True)
 ONLY_AFQMC = pytest.mark.parametrize("served", ["afqmc"], indirect=True)
+SLOW = pytest.mark.slow
 
 
 def task_settings(*args, task_name: str, **kwargs) -> ExportSettings:
@@ -262,6 +263,7 @@ def test_bfloat16_export_stores_bfloat16_weights_and_keeps_most_labels(served, t
     assert (half["label_id"].numpy() == fp32["label_id"].numpy()).mean() > 0.9
 
 
+@SLOW  # ~40 s; the report line itself (int8) is checked by tests/serving/test_int8.py in the default run
 @ONLY_AFQMC
 def test_precision_report_agrees_with_run_classifier_eval(served, tmp_path):
     """The float32 dev accuracy the bfloat16 export prints is run_classifier --do_eval's."""
@@ -367,7 +369,7 @@ def assert_served_labels_equal_run_classifiers(family, config, tmp_path: Path, v
                                read_tsv(tmp_path / "out" / "test_results.tsv"), atol=1e-5)
 
 
-@pytest.mark.parametrize("layout", ["google", "brightmart"])
+@pytest.mark.parametrize("layout", ["google", pytest.param("brightmart", marks=SLOW)])  # ~16 s each
 def test_albert_classifier_serves_run_classifier_labels(layout, tmp_path, vocab):
     from clue_tf.models.albert.config import AlbertConfig
     from clue_tf.models.albert.family import ALBERT
@@ -392,7 +394,10 @@ def _new_family_config(name: str):
             "nezha": NezhaConfig(**sizes)}[name]
 
 
-@pytest.mark.parametrize("family_name", ["electra", "ernie", "roformer", "nezha"])
+# ELECTRA and ERNIE (~16 s each) serve through BERT's positions and are slow; RoFormer's rotary and NEZHA's
+# relative positions stay in the default run
+@pytest.mark.parametrize("family_name", [pytest.param("electra", marks=SLOW), pytest.param("ernie", marks=SLOW),
+                                         "roformer", "nezha"])
 def test_new_family_classifier_serves_run_classifier_labels(family_name, tmp_path, vocab):
     from clue_tf.families import get_family
 

@@ -12,7 +12,9 @@ from clue_tf.tasks.clue import TASKS, label_descriptions, read_examples
 from tests.tasks.conftest import task_dir
 
 
-@pytest.mark.parametrize("task_name", sorted(TASKS))
+# AFQMC (~30 s) is slow: CMNLI covers sentence pairs in the default run, and AFQMC is served in tests/serving
+@pytest.mark.parametrize("task_name", [pytest.param(t, marks=pytest.mark.slow) if t == "afqmc" else t
+                                       for t in sorted(TASKS)])
 def test_trains_evaluates_and_writes_leaderboard_submission(tmp_path, tiny_bundle, task_name):
     data = task_dir(tmp_path, task_name)
     out = tmp_path / "out"

@@ -97,7 +97,7 @@ def kill_after_checkpoint(tmp_path, values: dict, step: int) -> None:
     assert not out.exists()
 
 
-@pytest.mark.slow  # ~50 s; the run with dropout below resumes bit-identically in the default run
+@pytest.mark.slow  # ~50 s; the ELECTRA run with dropout below resumes bit-identically in the default run
 def test_killed_run_resumed_to_the_end_equals_an_uninterrupted_run(sample_records, tmp_path):
     values = settings(sample_records, tmp_path / "whole", num_train_steps=60, save_checkpoints_steps=10,
                       iterations_per_loop=10, dynamic_masking=True)
@@ -185,6 +185,7 @@ def test_googles_flags_without_a_vocab_still_export_weights_and_config(sample_re
     assert loaded.report.left_initial == []
 
 
+@pytest.mark.slow  # ~50 s; the ELECTRA run below replays dropout masks and samples in the default run
 def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_path):
     """The dropout RNG state is in the checkpoint, so the resumed run draws the same masks."""
     config = json.loads((SAMPLE / "bert_config.json").read_text())
@@ -202,13 +203,14 @@ def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_pat
     assert without_dropout["weights"] != whole["weights"]  # dropout was on
 
 
-def test_killed_electra_run_resumes_bit_identically(sample_records, tmp_path):
-    """ELECTRA's generator samples the replacements; that sampler's RNG state is in the checkpoint
-    too (dropout off, so the samples are the only randomness), so the resumed run replaces the same tokens."""
+def test_killed_electra_run_with_dropout_resumes_bit_identically(sample_records, tmp_path):
+    """Both kinds of random draws are in the checkpoint, the dropout masks' and the ELECTRA
+    generator's samples, so the resumed run drops and replaces what the uninterrupted one did
+    (the test fails if either state is left out)."""
     config = json.loads((SAMPLE / "bert_config.json").read_text())
-    config.update(embedding_size=64, model_family="electra", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    config.update(embedding_size=64, model_family="electra", hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
     (tmp_path / "electra_config.json").write_text(json.dumps(config))
-    values = settings(sample_records, tmp_path / "whole", num_train_steps=30, save_checkpoints_steps=10,
+    values = settings(sample_records, tmp_path / "whole", num_train_steps=20, save_checkpoints_steps=10,
                       iterations_per_loop=10, bert_config_file=str(tmp_path / "electra_config.json"))
     whole = run_worker(tmp_path, "whole", values)
     kill_after_checkpoint(tmp_path, dict(values, output_dir=str(tmp_path / "resumed")), 10)
