@@ -11,7 +11,10 @@ from clue_tf.tokenization.encoding import encode_example
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
 from clue_tf.tokenization.graph_encoding import encode_in_graph
 
-BUCKET_BOUNDARIES = [16, 24, 32, 48, 64, 96]
+# Every 4 tokens up to 64 (where CLUE's short texts are), then about an eighth apart: a batch is
+# padded 6 % past its rows' mean length on TNEWS' train set (15 % with steps of 8-16 up to 64;
+# HF's group_by_length, which pads to each batch's longest row, 2.5 %).
+BUCKET_BOUNDARIES = [*range(16, 64, 4), 64, 72, 80, 88, 96, 112, 128, 144, 160, 192, 224, 256, 320, 384, 448]
 
 
 @dataclass
@@ -73,8 +76,8 @@ def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: 
     """Batches of (inputs, labels), or (inputs, labels, row index) `with_index`.
 
     `bucket`: rows are grouped by length and each batch is padded to its bucket's length
-    (16, 24, 32, 48, 64, 96, max_seq_length): a handful of shapes, so the tensor kernels
-    are prepared once, and little padding. Evaluation batches come in bucket order; the
+    (BUCKET_BOUNDARIES below max_seq_length, then max_seq_length): a few shapes, so the
+    tensor kernels are prepared once, and little padding. Evaluation batches come in bucket order; the
     index puts predictions back in the file's order. Without `bucket` every batch is padded
     to max_seq_length (Google's shapes). `features`: Features (tokenized in Python) or
     EncodedRows (tokenized in the graph, kept after the first pass).
