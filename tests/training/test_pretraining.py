@@ -185,18 +185,26 @@ def test_googles_flags_without_a_vocab_still_export_weights_and_config(sample_re
     assert loaded.report.left_initial == []
 
 
-@pytest.mark.slow  # ~50 s; the ELECTRA run below replays dropout masks and samples in the default run
-def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_path):
-    """The dropout RNG state is in the checkpoint, so the resumed run draws the same masks."""
+def whole_and_resumed(records, tmp_path, steps: int, **config_changes) -> tuple[dict, dict, dict]:
+    """An uninterrupted run of the sample config with `config_changes`, and the same run killed
+    after checkpoint 10 and resumed: (whole, resumed, the settings)."""
     config = json.loads((SAMPLE / "bert_config.json").read_text())
-    config.update(hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
-    (tmp_path / "bert_config.json").write_text(json.dumps(config))
-    values = settings(sample_records, tmp_path / "whole", num_train_steps=30, save_checkpoints_steps=10,
-                      iterations_per_loop=10, bert_config_file=str(tmp_path / "bert_config.json"))
+    config.update(config_changes)
+    (tmp_path / "changed_config.json").write_text(json.dumps(config))
+    values = settings(records, tmp_path / "whole", num_train_steps=steps, save_checkpoints_steps=10,
+                      iterations_per_loop=10, bert_config_file=str(tmp_path / "changed_config.json"))
     whole = run_worker(tmp_path, "whole", values)
     kill_after_checkpoint(tmp_path, dict(values, output_dir=str(tmp_path / "resumed")), 10)
     resumed = run_worker(tmp_path, "resumed", dict(values, output_dir=str(tmp_path / "resumed")))
     assert len(resumed["losses"]) < 3  # it started from a checkpoint, not from step 0
+    return whole, resumed, values
+
+
+@pytest.mark.slow  # ~50 s; the ELECTRA run below replays dropout masks and samples in the default run
+def test_killed_run_with_dropout_resumes_bit_identically(sample_records, tmp_path):
+    """The dropout RNG state is in the checkpoint, so the resumed run draws the same masks."""
+    whole, resumed, values = whole_and_resumed(sample_records, tmp_path, 30, hidden_dropout_prob=0.1,
+                                               attention_probs_dropout_prob=0.1)
     assert resumed["weights"] == whole["weights"]
     without_dropout = run_worker(tmp_path, "plain", dict(values, output_dir=str(tmp_path / "plain"),
                                                          bert_config_file=str(SAMPLE / "bert_config.json")))
@@ -207,15 +215,8 @@ def test_killed_electra_run_with_dropout_resumes_bit_identically(sample_records,
     """Both kinds of random draws are in the checkpoint, the dropout masks' and the ELECTRA
     generator's samples, so the resumed run drops and replaces what the uninterrupted one did
     (the test fails if either state is left out)."""
-    config = json.loads((SAMPLE / "bert_config.json").read_text())
-    config.update(embedding_size=64, model_family="electra", hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
-    (tmp_path / "electra_config.json").write_text(json.dumps(config))
-    values = settings(sample_records, tmp_path / "whole", num_train_steps=20, save_checkpoints_steps=10,
-                      iterations_per_loop=10, bert_config_file=str(tmp_path / "electra_config.json"))
-    whole = run_worker(tmp_path, "whole", values)
-    kill_after_checkpoint(tmp_path, dict(values, output_dir=str(tmp_path / "resumed")), 10)
-    resumed = run_worker(tmp_path, "resumed", dict(values, output_dir=str(tmp_path / "resumed")))
-    assert len(resumed["losses"]) < 3  # it started from a checkpoint, not from step 0
+    whole, resumed, _ = whole_and_resumed(sample_records, tmp_path, 20, embedding_size=64, model_family="electra",
+                                          hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
     assert resumed["weights"] == whole["weights"]
 
 
