@@ -95,13 +95,17 @@ class StepTimer:
         return sorted(self.times)[len(self.times) // 2]
 
 
-def eval_lines_per_second(run, dev, batch_size: int, bucket: bool) -> float:
-    """Dev predictions (the evaluate / predict path), timed after one untimed pass."""
+def eval_lines_per_second(run, dev, batch_size: int, bucket: bool, passes: int = 3) -> float:
+    """Dev predictions (the evaluate / predict path): the median of `passes` timed passes after
+    one untimed one (this machine's speed drifts from pass to pass)."""
     run.settings.bucket_by_length = bucket
     run._probabilities(dev, batch_size)
-    start = time.perf_counter()
-    run._probabilities(dev, batch_size)
-    return len(dev.labels) / (time.perf_counter() - start)
+    rates = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        run._probabilities(dev, batch_size)
+        rates.append(len(dev.labels) / (time.perf_counter() - start))
+    return sorted(rates)[len(rates) // 2]
 
 
 def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:

@@ -22,7 +22,7 @@ from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io.outputs import atomic_file_path, atomic_write, output_lock
 from clue_tf.models.backbones import find_encoder
 from clue_tf.tasks.classifier_checks import read_inputs
-from clue_tf.tasks.classifier_data import encoded_rows, featurize, make_dataset, with_batch_count
+from clue_tf.tasks.classifier_data import encoded_rows, evaluation_dataset, featurize, make_dataset
 from clue_tf.tasks.clue import get_task, label_descriptions, read_examples
 from clue_tf.tasks.submission import prediction_files, write_prediction_set
 from clue_tf.tokenization.full_tokenizer import FullTokenizer
@@ -163,8 +163,8 @@ class ClassifierRun:
         total = max(1, int(steps_per_epoch * settings.num_train_epochs))
         train_data = make_dataset(train, settings.train_batch_size, True, settings.bucket_by_length, settings.seed,
                                   settings.max_seq_length)
-        dev_data = with_batch_count(make_dataset(dev, settings.eval_batch_size, False, settings.bucket_by_length,
-                                                 settings.seed, settings.max_seq_length))
+        dev_data, _ = evaluation_dataset(dev, settings.eval_batch_size, settings.bucket_by_length,
+                                         settings.max_seq_length)
         return train_data, dev_data, steps_per_epoch, total
 
     def compile_for_training(self, total: int) -> None:
@@ -226,14 +226,10 @@ class ClassifierRun:
         return write_prediction_set(settings.output_dir, files, settings.submission_zip)
 
     def _probabilities(self, features, batch_size: int) -> np.ndarray:
-        """Class probabilities in the order of `features` (batches come grouped by length)."""
-        data = make_dataset(features, batch_size, False, self.settings.bucket_by_length, self.settings.seed,
-                            self.settings.max_seq_length, with_index=True)
-        batches = [index.numpy() for index in data.map(lambda x, y, i: i)]
-        order = np.concatenate(batches)
-        # grouping hides the batch count; stating it keeps Keras from warning "input ran out of data"
-        inputs = data.map(lambda x, y, i: x).apply(tf.data.experimental.assert_cardinality(len(batches)))
-        logits = self.model.predict(inputs, verbose=0)
+        """Class probabilities in the order of `features` (batches come sorted by length)."""
+        data, order = evaluation_dataset(features, batch_size, self.settings.bucket_by_length,
+                                         self.settings.max_seq_length)
+        logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
         probabilities = np.empty(logits.shape, np.float32)
         probabilities[order] = tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
         return probabilities

@@ -71,44 +71,88 @@ def features_dataset(features: Features) -> tf.data.Dataset:
     ))
 
 
+def bucket_lengths(max_seq_length: int) -> list[int]:
+    """The padded lengths a batch may have: BUCKET_BOUNDARIES below max_seq_length, then it."""
+    return [b for b in BUCKET_BOUNDARIES if b < max_seq_length] + [max_seq_length]
+
+
+def _inputs(ids, segments):
+    return {"token_ids": ids, "segment_ids": segments, "padding_mask": tf.ones_like(ids)}
+
+
 def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: int,
-                 max_seq_length: int, with_index: bool = False) -> tf.data.Dataset:
-    """Batches of (inputs, labels), or (inputs, labels, row index) `with_index`.
+                 max_seq_length: int) -> tf.data.Dataset:
+    """Training batches of (inputs, labels), shuffled.
 
     `bucket`: rows are grouped by length and each batch is padded to its bucket's length
-    (BUCKET_BOUNDARIES below max_seq_length, then max_seq_length): a few shapes, so the
-    tensor kernels are prepared once, and little padding. Evaluation batches come in bucket order; the
-    index puts predictions back in the file's order. Without `bucket` every batch is padded
-    to max_seq_length (Google's shapes). `features`: Features (tokenized in Python) or
-    EncodedRows (tokenized in the graph, kept after the first pass).
+    (`bucket_lengths`): a few shapes, so the tensor kernels are prepared once, and little
+    padding. Without `bucket` every batch is padded to max_seq_length (Google's shapes).
+    `features`: Features (tokenized in Python) or EncodedRows (tokenized in the graph, kept
+    after the first pass).
     """
     if isinstance(features, Features):
         dataset = features_dataset(features)
     else:
         dataset = features.rows.cache()  # tokenized once, not again every epoch
-    dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.range(len(features.labels)))
     if training:
         dataset = dataset.shuffle(100_000, seed=seed, reshuffle_each_iteration=True)
-
-    def to_inputs(row, index):
-        ids, segments, labels = row
-        inputs = {"token_ids": ids, "segment_ids": segments, "padding_mask": tf.ones_like(ids)}
-        return (inputs, labels, index) if with_index else (inputs, labels)
-
-    dataset = dataset.map(to_inputs)
+    dataset = dataset.map(lambda ids, segments, labels: (_inputs(ids, segments), labels))
     if bucket:
-        lengths = [b for b in BUCKET_BOUNDARIES if b < max_seq_length] + [max_seq_length]
+        lengths = bucket_lengths(max_seq_length)
         dataset = dataset.bucket_by_sequence_length(
-            lambda x, *_: tf.shape(x["token_ids"])[0], [n + 1 for n in lengths],
+            lambda x, _: tf.shape(x["token_ids"])[0], [n + 1 for n in lengths],
             [batch_size] * (len(lengths) + 1), pad_to_bucket_boundary=True)
     else:
         padded = {k: [max_seq_length] for k in ("token_ids", "segment_ids", "padding_mask")}
-        dataset = dataset.padded_batch(batch_size, padded_shapes=(padded, [], []) if with_index else (padded, []))
+        dataset = dataset.padded_batch(batch_size, padded_shapes=(padded, []))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def with_batch_count(dataset: tf.data.Dataset) -> tf.data.Dataset:
-    """`dataset` with its batch count stated (grouping by length hides it, and Keras then warns
-    "input ran out of data" at the end of evaluation); counting is one pass over the cached rows."""
-    count = int(dataset.reduce(np.int64(0), lambda n, _: n + 1))
-    return dataset.apply(tf.data.experimental.assert_cardinality(count))
+def in_memory(features) -> Features:
+    """`features` with every row in memory (rows tokenized in the graph are read once)."""
+    if isinstance(features, Features):
+        return features
+    ids, segments = [], []
+    for batch_ids, batch_segments, _ in features.rows.ragged_batch(4096):
+        splits = batch_ids.row_splits.numpy()[1:-1]
+        ids.extend(np.split(batch_ids.flat_values.numpy(), splits))
+        segments.extend(np.split(batch_segments.flat_values.numpy(), splits))
+    return Features(ids, segments, features.labels)
+
+
+def evaluation_dataset(features, batch_size: int, bucket: bool,
+                       max_seq_length: int) -> tuple[tf.data.Dataset, np.ndarray]:
+    """(batches of (inputs, labels), the row each output row is) for evaluation and prediction.
+
+    `bucket`: rows sorted by length and cut into full batches, each cut to the first of
+    `bucket_lengths` that holds its longest row. Without `bucket`: file order, padded to
+    max_seq_length. Rows are padded once in memory, so a batch costs the pipeline one slice
+    (per-row work in tf.data competed with the model for a small machine's cores).
+    """
+    features = in_memory(features)
+    count = len(features.labels)
+    lengths = np.fromiter(map(len, features.input_ids), np.int64, count)
+    order = np.argsort(lengths, kind="stable") if bucket else np.arange(count)
+    width = max_seq_length if not bucket else min(w for w in bucket_lengths(max_seq_length)
+                                                  if w >= lengths.max(initial=0))
+    present = np.arange(width)[None, :] < lengths[order][:, None]
+
+    def padded(rows: list) -> np.ndarray:
+        values = np.zeros([count, width], np.int32)
+        if count:
+            values[present] = np.concatenate([np.asarray(rows[i], np.int32) for i in order])
+        return values
+
+    inputs = {"token_ids": padded(features.input_ids), "segment_ids": padded(features.segment_ids),
+              "padding_mask": present.astype(np.int32)}
+    batches = tf.data.Dataset.from_tensor_slices((inputs, np.asarray(features.labels)[order])).batch(batch_size)
+    if bucket:
+        widths = tf.constant(bucket_lengths(max_seq_length))
+
+        def cut_to_bucket(inputs, labels):
+            longest = tf.reduce_max(tf.reduce_sum(inputs["padding_mask"], 1))
+            cut = tf.gather(widths, tf.searchsorted(widths, tf.reshape(longest, [1])))[0]
+            return {k: v[:, :cut] for k, v in inputs.items()}, labels
+
+        batches = batches.map(cut_to_bucket)
+    return batches.prefetch(1), order
