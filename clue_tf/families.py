@@ -85,7 +85,11 @@ class Family:
         """The longest sequence the model's position table takes; None: no table (relative)."""
         return getattr(config, "max_position_embeddings", None)
 
-    def build(self, config, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
+    def build(self, config, heads: tuple = (), num_labels: Optional[int] = None, dtype=None,
+              first_token_only: bool = False):
+        """The model with `heads`. `first_token_only`: a classifier-only model's last layer
+        computes the first token alone (models/first_token.py; fine-tuning and evaluation);
+        families without that option build the whole layer."""
         raise NotImplementedError
 
     def rows(self, config, dialect: str) -> list:

@@ -267,12 +267,14 @@ def fill(model, files: ModelFiles, config, allow_unused: bool = False, opened=No
 
 
 def load(files: ModelFiles, heads="none", num_labels: Optional[int] = None, require: tuple = (),
-         allow_unused: bool = False, dtype=None, purpose: str = "predict") -> LoadedModel:
+         allow_unused: bool = False, dtype=None, purpose: str = "predict",
+         first_token_only: bool = False) -> LoadedModel:
     """Builds the model `files` describe and fills it strictly from its weights.
 
     heads: a tuple of head names, "none", or "present" (the heads the weights carry, for
     conversion). Heads the weights lack stay at initial values and are reported; those in
-    `require` make it an error instead.
+    `require` make it an error instead. `first_token_only`: a classifier whose last layer
+    computes the first token alone (Family.build).
     """
     family = files.family
     source, dialect = open_weights(files)
@@ -287,7 +289,7 @@ def load(files: ModelFiles, heads="none", num_labels: Optional[int] = None, requ
         heads = ()
     if "classifier" in heads and num_labels is None:
         num_labels = family.num_labels_in(source.shapes, config, dialect)
-    model = family.build(config, tuple(heads), num_labels, dtype)
+    model = family.build(config, tuple(heads), num_labels, dtype, first_token_only=first_token_only)
     report = load_rows(model, source, family.rows(config, dialect), family.aliases(dialect),
                        allow_unused=allow_unused, describe=family.describe(config))
     logger.info("%s: %s", source.where, report.summary())

@@ -19,6 +19,7 @@ class EncoderFamily(Family):
     keras_hub_backbone: str = ""  # keras_hub.models class of the preset form ("": none)
     keras_hub_fields: dict = {}  # its arguments -> our config fields, used both ways
     keras_hub_masked_lm: Optional[tuple] = None  # (task, preprocessor) classes that hold our MLM head
+    first_token_layer: bool = True  # the encoder can compute its last layer for the first token only
     hf_class_prefix: str = ""  # transformers' class names: "Bert" -> BertModel, BertForMaskedLM, ...
     hf_head_classes: dict = {(): "Model", ("masked_lm",): "ForMaskedLM",
                              ("masked_lm", "next_sentence"): "ForPreTraining",
@@ -30,7 +31,8 @@ class EncoderFamily(Family):
         """The family's Keras encoder class (a keras-hub Backbone subclass)."""
         raise NotImplementedError
 
-    def build_encoder(self, config, dtype=None):
+    def build_encoder(self, config, dtype=None, **options):
+        """The encoder; `options` are the encoder class's build options (first_token_only)."""
         raise NotImplementedError
 
     def encoder_config(self, encoder):
@@ -42,15 +44,23 @@ class EncoderFamily(Family):
         return []
 
     # -- shared ---------------------------------------------------------------------------
-    def build(self, config, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
+    def build(self, config, heads: tuple = (), num_labels: Optional[int] = None, dtype=None,
+              first_token_only: bool = False):
         from clue_tf.models.bert.heads import bert_classifier, bert_with_heads
 
-        encoder = self.build_encoder(config, dtype)
+        encoder = self.build_encoder(config, dtype, **self.first_token_option(heads, first_token_only))
         if not heads:
             return encoder
         if tuple(heads) == ("classifier",):
             return bert_classifier(encoder, num_labels or 2)
         return bert_with_heads(encoder, tuple(heads), num_labels)
+
+    def first_token_option(self, heads: tuple, first_token_only: bool) -> dict:
+        """The encoder option for `first_token_only`: only a classifier-only model may read
+        the first token alone."""
+        if first_token_only and self.first_token_layer and tuple(heads) == ("classifier",):
+            return {"first_token_only": True}
+        return {}
 
     def hf_architecture(self, heads: tuple) -> Optional[str]:
         suffix = self.hf_head_classes.get(tuple(heads))

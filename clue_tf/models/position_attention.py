@@ -59,17 +59,17 @@ class RelativeSelfAttention(keras.layers.MultiHeadAttention):
         self._table = relative_sinusoids(max_relative_position, self._key_dim)
         self._probabilities_dropout = keras.layers.Dropout(self._dropout, dtype=self.dtype_policy)
 
-    def _relations(self, length):
-        """[T, T, d]: the sinusoid of clip(j - i) for query i and key j."""
-        positions = ops.arange(length)
-        distance = ops.clip(positions[None, :] - positions[:, None], -self.max_relative_position,
-                            self.max_relative_position)
+    def _relations(self, query_length, key_length):
+        """[T, S, d]: the sinusoid of clip(j - i) for query i and key j (queries are the first
+        T positions: all of them, or the first token's alone, models/first_token.py)."""
+        distance = ops.clip(ops.arange(key_length)[None, :] - ops.arange(query_length)[:, None],
+                            -self.max_relative_position, self.max_relative_position)
         table = ops.cast(ops.convert_to_tensor(self._table), self.compute_dtype)
         return ops.take(table, distance + self.max_relative_position, axis=0)
 
     def _compute_attention(self, query, key, value, attention_mask=None, training=None,
                            return_attention_scores=False, **kwargs):
-        relations = self._relations(ops.shape(query)[1])
+        relations = self._relations(ops.shape(query)[1], ops.shape(key)[1])
         scores = ops.einsum("btnd,bsnd->bnts", query, key) + ops.einsum("btnd,tsd->bnts", query, relations)
         scores = scores / ops.cast(math.sqrt(self._key_dim), scores.dtype)
         if attention_mask is not None:

@@ -1,7 +1,8 @@
 """Fine-tuning, evaluating and predicting a CLUE task: the library side of run_classifier.
 
 The model is Google's run_classifier model (pooled output, dropout, `output_weights` /
-`output_bias`) on a bundle's encoder; inputs are Google's `[CLS] a [SEP] b [SEP]`
+`output_bias`) on a bundle's encoder, whose last layer computes the first token only (the
+one the classifier reads, models/first_token.py); inputs are Google's `[CLS] a [SEP] b [SEP]`
 features, but batched by length (dynamic padding, training batches bucketed by length)
 instead of padding everything to max_seq_length. Text is tokenized inside tf.data by the
 in-graph tokenizer (Google-exact), or optionally by the Python one.
@@ -99,6 +100,7 @@ class ClassifierRun:
 
     def __init__(self, settings: ClassifierSettings):
         self.settings = settings
+        self._predict_step = None  # the compiled forward pass evaluation and prediction share
         self.task = get_task(settings.task_name)
         settings.check()
         self.examples = read_inputs(settings, self.task)  # every input checked before the model is built
@@ -111,7 +113,7 @@ class ClassifierRun:
                                weights=settings.init_checkpoint, need_vocab=True)
         with self.strategy.scope():
             self.loaded = folders.load(files, heads=("classifier",), num_labels=len(self.task.labels),
-                                       allow_unused=settings.allow_unused_weights)
+                                       allow_unused=settings.allow_unused_weights, first_token_only=True)
         only_uses_a_head = not settings.do_train and (settings.do_eval or settings.do_predict)
         if only_uses_a_head and "classifier" in self.loaded.report.initial_heads:
             self.loaded = self._trained_bundle(files)
@@ -143,7 +145,7 @@ class ClassifierRun:
         logger.warning("%s has no classifier head: using the one trained in %s", files.weights, trained)
         with self.strategy.scope():
             return folders.load(folders.locate(trained), heads=("classifier",), num_labels=len(self.task.labels),
-                                require=("classifier",), purpose="evaluate or predict")
+                                require=("classifier",), purpose="evaluate or predict", first_token_only=True)
 
     def _features(self, file_name: str, labelled: bool, limit: Optional[int] = None):
         examples = self.examples.get(file_name)
@@ -229,10 +231,22 @@ class ClassifierRun:
         """Class probabilities in the order of `features` (batches come sorted by length)."""
         data, order = evaluation_dataset(features, batch_size, self.settings.bucket_by_length,
                                          self.settings.max_seq_length)
-        logits = self.model.predict(data.map(lambda x, y: x), verbose=0)
+        logits = self._logits(data.map(lambda x, y: x))
         probabilities = np.empty(logits.shape, np.float32)
         probabilities[order] = tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
         return probabilities
+
+    def _logits(self, batches: tf.data.Dataset) -> np.ndarray:
+        """The model's logits for every batch: one compiled call a batch on a single replica
+        (Keras's predict deletes its distributed iterator at the end, which stalled for seconds
+        in one call of three on TensorFlow 2.20), Keras's predict across replicas."""
+        if self.strategy.num_replicas_in_sync > 1:
+            return self.model.predict(batches, verbose=0)
+        if self._predict_step is None:
+            model = self.model
+            self._predict_step = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                                             jit_compile=bool(self.settings.use_xla))
+        return np.concatenate([self._predict_step(x).numpy() for x in batches])
 
 
 def run_classifier(settings: ClassifierSettings) -> dict:

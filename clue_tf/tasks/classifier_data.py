@@ -155,4 +155,7 @@ def evaluation_dataset(features, batch_size: int, bucket: bool,
             return {k: v[:, :cut] for k, v in inputs.items()}, labels
 
         batches = batches.map(cut_to_bucket)
-    return batches.prefetch(1), order
+    options = tf.data.Options()
+    # One slice a batch: nothing to tune, and no tuning thread for the iterator's deletion to wait on.
+    options.autotune.enabled = False
+    return batches.prefetch(1).with_options(options), order

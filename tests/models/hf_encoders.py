@@ -54,3 +54,15 @@ def assert_every_layer_equal(encoder_outputs, hidden_states, mask, atol: float =
     for i, layer in enumerate(encoder_outputs):
         np.testing.assert_allclose(np.asarray(layer)[real], hidden_states[i + 1].numpy()[real], atol=atol,
                                    err_msg=f"layer {i}")
+
+
+def assert_first_token_equal(folder: Path, x: dict, last_layer, atol: float = 1e-5) -> None:
+    """run_classifier's model from `folder` (its last layer computes the first token only)
+    gives the original code's last-layer vector at the first token."""
+    from clue_tf.checkpoints.folders import load, locate
+    from clue_tf.models.backbones import find_encoder
+
+    loaded = load(locate(str(folder)), heads=("classifier",), num_labels=3, first_token_only=True)
+    sequence = np.asarray(find_encoder(loaded.model)(x)["sequence_output"])
+    assert sequence.shape[1] == 1, "the last layer computed every token"
+    np.testing.assert_allclose(sequence[:, 0], np.asarray(last_layer)[:, 0], atol=atol)

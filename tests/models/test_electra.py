@@ -20,8 +20,8 @@ from clue_tf.errors import CheckpointError
 from clue_tf.models.electra.config import ElectraConfig
 from clue_tf.models.electra.family import ELECTRA
 from tests.checkpoints import hf_bert
-from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, encoder_inputs, hf_forward, saved_perturbed,
-                                      write_vocab)
+from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, assert_first_token_equal, encoder_inputs,
+                                      hf_forward, saved_perturbed, write_vocab)
 CONFIG = ElectraConfig(vocab_size=len(VOCAB), embedding_size=16, hidden_size=32, num_hidden_layers=2,
                        num_attention_heads=4, intermediate_size=64, max_position_embeddings=64,
                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, generator_hidden_size=24,
@@ -61,6 +61,7 @@ def test_hf_discriminator_matches_electra_for_pretraining_on_every_layer(hf_disc
     real = x["padding_mask"].astype(bool)
     np.testing.assert_allclose(np.asarray(ours["replaced_token_logits"])[real], theirs.logits.numpy()[real],
                                atol=1e-5)
+    assert_first_token_equal(folder, x, theirs.hidden_states[-1].numpy())
 
 
 def test_bare_hf_electra_model_with_equal_widths_loads_as_electra(tmp_path):

@@ -11,7 +11,8 @@ from clue_tf.cli import run_command
 from clue_tf.errors import ClueTfError
 from clue_tf.models.ernie.family import ERNIE
 from tests.checkpoints import hf_bert
-from tests.models.hf_encoders import VOCAB, assert_every_layer_equal, encoder_inputs, hf_forward, saved_perturbed
+from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, assert_first_token_equal, encoder_inputs,
+                                      hf_forward, saved_perturbed)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,7 @@ def test_matches_hf_ernie_for_pretraining_on_every_layer(hf_ernie):
                                atol=1e-4, rtol=1e-5)
     np.testing.assert_allclose(np.asarray(ours["next_sentence_logits"]), theirs.seq_relationship_logits.numpy(),
                                atol=1e-5)
+    assert_first_token_equal(folder, x, theirs.hidden_states[-1].numpy())
 
 
 def test_written_hf_folder_loads_in_transformers_with_equal_outputs(hf_ernie, tmp_path):

@@ -14,7 +14,7 @@ from clue_tf.errors import ConfigError
 from clue_tf.models.nezha.config import NezhaConfig
 from clue_tf.models.nezha.family import NEZHA
 from tests.checkpoints import hf_bert
-from tests.models.hf_encoders import write_vocab
+from tests.models.hf_encoders import assert_first_token_equal, write_vocab
 from tests.models.bert4keras_oracle import bert4keras_outputs, padded_inputs, require_bert4keras
 
 VOCAB = hf_bert.VOCAB
@@ -56,6 +56,7 @@ def test_matches_bert4keras_nezha_on_every_layer_past_the_clip_distance(huawei_b
         np.testing.assert_allclose(np.asarray(layer)[real], theirs["encoder_outputs"][i][real], atol=1e-5,
                                    err_msg=f"layer {i}")
     np.testing.assert_allclose(np.asarray(ours["masked_lm_logits"])[real], theirs["head"][real], atol=1e-4, rtol=1e-5)
+    assert_first_token_equal(huawei_bundle / "bundle", features, theirs["encoder_outputs"][-1])  # query 0's distances
 
 
 def test_a_relative_table_that_is_not_huaweis_would_show(huawei_bundle):

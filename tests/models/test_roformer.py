@@ -11,8 +11,8 @@ from clue_tf.cli import run_command
 from clue_tf.errors import CheckpointError
 from clue_tf.models.roformer.family import ROFORMER
 from tests.checkpoints import hf_bert
-from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, encoder_inputs, hf_forward, saved_perturbed,
-                                      write_vocab)
+from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, assert_first_token_equal, encoder_inputs,
+                                      hf_forward, saved_perturbed, write_vocab)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,7 @@ def test_matches_hf_roformer_for_masked_lm_on_every_layer(hf_roformer, length):
     real = x["padding_mask"].astype(bool)
     np.testing.assert_allclose(np.asarray(ours["masked_lm_logits"])[real], theirs.logits.numpy()[real],
                                atol=1e-4, rtol=1e-5)
+    assert_first_token_equal(folder, x, theirs.hidden_states[-1].numpy())  # rotary: the query at position 0
 
 
 def test_hf_folder_to_zhuiyi_bundle_and_back_loads_in_transformers(hf_roformer, tmp_path):

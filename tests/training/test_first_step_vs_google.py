@@ -28,8 +28,13 @@ def test_classifier_loss_and_gradients_equal_google_create_model(tmp_path):
                                    str(Path(tmp, "in.npz")), str(tmp_path / "cls" / "bert_model.ckpt"),
                                    str(Path(tmp, "out.npz")), "3", env={"TF_USE_LEGACY_KERAS": "1"}))
         theirs = dict(np.load(Path(tmp, "out.npz")))
-    model = loaded.model
     x = {"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"], "padding_mask": inputs["input_mask"]}
+    run_classifiers = load(locate(str(tmp_path / "cls")), heads=("classifier",), first_token_only=True)
+    for model in (loaded.model, run_classifiers.model):  # the whole last layer; the first token's alone
+        assert_step_equal(model, loaded, x, theirs)
+
+
+def assert_step_equal(model, loaded, x: dict, theirs: dict) -> None:
     with tf.GradientTape() as tape:
         logits = model(x, training=False)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(LABELS, logits)  # run_classifier's
@@ -44,7 +49,7 @@ def test_classifier_loss_and_gradients_equal_google_create_model(tmp_path):
         if variable is None or f"grad/{row.name}" not in theirs:
             continue
         ours = row.layout.to_external(by_path[variable.path])
-        np.testing.assert_allclose(ours, theirs[f"grad/{row.name}"], atol=1e-5, err_msg=row.name)
+        np.testing.assert_allclose(ours, theirs[f"grad/{row.name}"], atol=1e-5, err_msg=f"{model.name}: {row.name}")
         compared.add(row.name)
     assert compared == {k[len("grad/"):] for k in theirs if k.startswith("grad/")}
 

@@ -92,6 +92,8 @@ class AlbertFamily(EncoderFamily):
 
         return AlbertEncoder
 
+    first_token_layer = False  # one shared layer serves every depth
+
     def build_encoder(self, config: AlbertConfig, dtype=None):
         from clue_tf.models.dropout import use_bit_mask_dropout
         from clue_tf.models.projections import use_matmul_projections

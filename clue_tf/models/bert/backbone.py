@@ -7,7 +7,8 @@ config's dialect says; see config.py), the config's initializer range, and every
 output. Options for the families built on it: an embedding width below the hidden width
 with a projection after the embedding LayerNorm (ELECTRA), a task-type table (ERNIE 3.0),
 positions inside attention instead of a table (RoFormer's rotary, NEZHA's relative),
-another LayerNorm epsilon (ERNIE: 1e-5), no pooler (ELECTRA pools the first token). keras-hub's
+another LayerNorm epsilon (ERNIE: 1e-5), no pooler (ELECTRA pools the first token), a last
+layer that computes the first token only (classifiers, models/first_token.py). keras-hub's
 TransformerEncoder has one dropout rate, so `hidden_dropout_prob` serves for attention
 too; every published config sets both to 0.1.
 """
@@ -22,6 +23,7 @@ from clue_tf.models.activations import KERAS_ACTIVATIONS as ACTIVATIONS
 from clue_tf.models.bert.config import ENCODER_FIELDS, BertConfig
 from clue_tf.models.config_fields import arguments_from, fields_from
 from clue_tf.models.dropout import use_bit_mask_dropout
+from clue_tf.models.first_token import compute_first_token_only
 from clue_tf.models.projections import use_matmul_projections
 from clue_tf.models.position_attention import POSITION_ENCODINGS, PositionalTransformerEncoder
 # Names .keras files saved by clue-tf 0.1 carry (Google's dialect).
@@ -48,7 +50,9 @@ class BertEncoder(keras_hub.models.Backbone):
 
     Inputs: `token_ids`, `segment_ids`, `padding_mask` (int32, 1 for real tokens).
     Outputs: `sequence_output`, `pooled_output` (first token -> dense -> tanh) and
-    `encoder_outputs`, the output of every Transformer layer.
+    `encoder_outputs`, the output of every Transformer layer. `first_token_only`: the last
+    layer computes the first token alone, so `sequence_output` and the last of
+    `encoder_outputs` are one token long (for classifiers; the pooled output is the same).
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class BertEncoder(keras_hub.models.Backbone):
         use_pooler: bool = True,
         position_encoding: str = "absolute",
         max_relative_position: int = 64,
+        first_token_only: bool = False,
         dtype=None,
         **kwargs,
     ):
@@ -115,6 +120,8 @@ class BertEncoder(keras_hub.models.Backbone):
                 kernel_initializer=initializer(), dtype=dtype, name=f"transformer_layer_{i}", **positions)
             for i in range(num_layers)
         ]
+        if first_token_only:
+            compute_first_token_only(self.transformer_layers[-1])
         self.pooled_dense = None
         if use_pooler:
             self.pooled_dense = keras.layers.Dense(
@@ -160,6 +167,7 @@ class BertEncoder(keras_hub.models.Backbone):
         self.use_pooler = use_pooler
         self.position_encoding = position_encoding
         self.max_relative_position = max_relative_position
+        self.first_token_only = first_token_only
         use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
         use_matmul_projections(self)  # attention projections as 2-D matmuls, as Google's
 
@@ -182,6 +190,7 @@ class BertEncoder(keras_hub.models.Backbone):
             "use_pooler": self.use_pooler,
             "position_encoding": self.position_encoding,
             "max_relative_position": self.max_relative_position,
+            "first_token_only": self.first_token_only,
         })
         return config
 

@@ -90,8 +90,8 @@ class BertFamily(EncoderFamily):
 
         return BertEncoder
 
-    def build_encoder(self, config: BertConfig, dtype=None):
-        return self.encoder_class().from_bert_config(config, dtype=dtype)
+    def build_encoder(self, config: BertConfig, dtype=None, **options):
+        return self.encoder_class().from_bert_config(config, dtype=dtype, **options)
 
     def encoder_config(self, encoder) -> BertConfig:
         return encoder.bert_config()

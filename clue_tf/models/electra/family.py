@@ -115,13 +115,14 @@ class ElectraFamily(EncoderFamily):
 
         return ElectraEncoder
 
-    def build_encoder(self, config: ElectraConfig, dtype=None):
-        return self.encoder_class().from_electra_config(config, dtype=dtype)
+    def build_encoder(self, config: ElectraConfig, dtype=None, **options):
+        return self.encoder_class().from_electra_config(config, dtype=dtype, **options)
 
-    def build(self, config: ElectraConfig, heads: tuple = (), num_labels: Optional[int] = None, dtype=None):
+    def build(self, config: ElectraConfig, heads: tuple = (), num_labels: Optional[int] = None, dtype=None,
+              first_token_only: bool = False):
         from clue_tf.models.electra.heads import electra_with_heads
 
-        encoder = self.build_encoder(config, dtype)
+        encoder = self.build_encoder(config, dtype, **self.first_token_option(heads, first_token_only))
         if not heads:
             return encoder
         return electra_with_heads(encoder, config, tuple(heads), num_labels)

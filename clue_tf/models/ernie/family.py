@@ -63,8 +63,8 @@ class ErnieFamily(EncoderFamily):
 
         return ErnieEncoder
 
-    def build_encoder(self, config: ErnieConfig, dtype=None):
-        return self.encoder_class().from_ernie_config(config, dtype=dtype)
+    def build_encoder(self, config: ErnieConfig, dtype=None, **options):
+        return self.encoder_class().from_ernie_config(config, dtype=dtype, **options)
 
     def encoder_config(self, encoder) -> ErnieConfig:
         return encoder.ernie_config()

@@ -59,8 +59,8 @@ class NezhaFamily(EncoderFamily):
 
         return NezhaEncoder
 
-    def build_encoder(self, config: NezhaConfig, dtype=None):
-        return self.encoder_class().from_nezha_config(config, dtype=dtype)
+    def build_encoder(self, config: NezhaConfig, dtype=None, **options):
+        return self.encoder_class().from_nezha_config(config, dtype=dtype, **options)
 
     def encoder_config(self, encoder) -> NezhaConfig:
         return encoder.nezha_config()

@@ -20,7 +20,8 @@ class PegasusFamily(Seq2SeqFamily):
             return "hf"
         return None
 
-    def build(self, config: Seq2SeqConfig, heads: tuple = (), num_labels=None, dtype=None):
+    def build(self, config: Seq2SeqConfig, heads: tuple = (), num_labels=None, dtype=None,
+              first_token_only: bool = False):
         from clue_tf.models.pegasus.backbone import pegasus_seq2seq_lm
 
         from clue_tf.models.dropout import use_bit_mask_dropout

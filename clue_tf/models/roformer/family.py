@@ -89,8 +89,8 @@ class RoFormerFamily(EncoderFamily):
 
         return RoFormerEncoder
 
-    def build_encoder(self, config: RoFormerConfig, dtype=None):
-        return self.encoder_class().from_roformer_config(config, dtype=dtype)
+    def build_encoder(self, config: RoFormerConfig, dtype=None, **options):
+        return self.encoder_class().from_roformer_config(config, dtype=dtype, **options)
 
     def encoder_config(self, encoder) -> RoFormerConfig:
         return encoder.roformer_config()

@@ -23,7 +23,8 @@ class T5Family(Seq2SeqFamily):
             return "hf"
         return None
 
-    def build(self, config: Seq2SeqConfig, heads: tuple = (), num_labels=None, dtype=None):
+    def build(self, config: Seq2SeqConfig, heads: tuple = (), num_labels=None, dtype=None,
+              first_token_only: bool = False):
         from clue_tf.models.t5.backbone import t5_seq2seq_lm
 
         from clue_tf.models.dropout import use_bit_mask_dropout
