@@ -14,6 +14,9 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
   keras-hub's TransformerEncoder for RoFormer's and NEZHA's; `MultiHeadAttention`'s
   `_compute_attention`, `_key_dim`, `_dropout`, `_kernel_initializer`, `_bias_initializer`
   (models/position_attention.py).
+- keras-hub TransformerEncoder's sublayers and `normalize_first` (ENCODER_BLOCK_PARTS): the
+  first-token call of a classifier's last layer runs them in the order keras-hub's `call` does
+  (models/first_token.py).
 - `Layer.quantized_call`, what Keras's `__call__` runs for a quantized layer: serving/int8.py
   gives int8 layers their oneDNN call there (tests/serving/test_int8.py checks the op is used).
 - keras-hub's T5Seq2SeqLM generation hooks that Pegasus overrides and the cacheless greedy
@@ -24,10 +27,14 @@ import keras
 from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-exported)
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
-__all__ = ["ATTENTION_HOOKS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate", "initialize_seq2seq_cache",
-           "inner_layers", "preprocessing_function", "replace_sublayer"]
+__all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate",
+           "initialize_seq2seq_cache", "inner_layers", "preprocessing_function", "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
+
+ENCODER_BLOCK_PARTS = ("normalize_first", "_self_attention_layer", "_self_attention_layer_norm",
+                       "_self_attention_dropout", "_feedforward_layer_norm", "_feedforward_intermediate_dense",
+                       "_feedforward_output_dense", "_feedforward_dropout")
 
 OPTIMIZER_HOOKS = ("_all_reduce_sum_gradients", "_get_variable_index", "_use_weight_decay")
 SEQ2SEQ_HOOKS = {  # method -> the parameters our overrides and calls rely on

@@ -100,3 +100,19 @@ def test_replace_sublayer_leaves_only_the_new_layer_weights():
     encoder.build((None, None, 4))
     assert len(encoder.weights) == len(plain.weights) and encoder._self_attention_layer is encoder.new
     assert sum(w is encoder.new.weights[0] for w in encoder.weights) == 1
+
+
+@pytest.mark.parametrize("normalize_first", [False, True])
+def test_encoder_block_parts_still_make_keras_hubs_call(normalize_first):
+    """models/first_token.py reruns TransformerEncoder.call from its parts for the first query;
+    at a length of one token it must be keras-hub's own call, pre- and post-LN."""
+    from clue_tf.models.first_token import compute_first_token_only
+
+    keras.utils.set_random_seed(0)
+    layer = keras_hub.layers.TransformerEncoder(intermediate_dim=16, num_heads=2, normalize_first=normalize_first)
+    x = np.random.default_rng(0).normal(size=(2, 1, 8)).astype("float32")
+    mask = np.ones((2, 1), "int32")
+    expected = np.asarray(layer(x, padding_mask=mask))
+    for part in private_api.ENCODER_BLOCK_PARTS:
+        assert hasattr(layer, part), part
+    np.testing.assert_allclose(np.asarray(compute_first_token_only(layer)(x, padding_mask=mask)), expected, atol=1e-6)

@@ -5,7 +5,8 @@ is the same; an L-layer encoder does about 1/L less arithmetic (a fifth of a 4-l
 model's), in training and in evaluation.
 
 The layer stays keras-hub's TransformerEncoder with its weights and names; only its call
-is replaced, the way models/projections.py replaces the attention projections' call.
+is replaced, the way models/projections.py replaces the attention projections' call. The
+parts it runs are keras-hub's private ones, listed in private_api.ENCODER_BLOCK_PARTS.
 """
 
 import types
