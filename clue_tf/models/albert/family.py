@@ -20,6 +20,7 @@ class AlbertFamily(EncoderFamily):
     """Google's heads; next_sentence is the SOP head (same names and shapes)."""
 
     name = "albert"
+    first_token_layer = False  # one shared layer serves every depth: no first-token last layer
     description = "ALBERT encoder (Google albert_*_zh, brightmart albert_zh)"
     config_dialects = ("google", "hf")
     hf_class_prefix = "Albert"
@@ -91,8 +92,6 @@ class AlbertFamily(EncoderFamily):
         from clue_tf.models.albert.backbone import AlbertEncoder
 
         return AlbertEncoder
-
-    first_token_layer = False  # one shared layer serves every depth
 
     def build_encoder(self, config: AlbertConfig, dtype=None):
         from clue_tf.models.dropout import use_bit_mask_dropout
