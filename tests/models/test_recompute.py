@@ -40,8 +40,10 @@ def test_recomputed_gradients_equal_stored_ones_with_dropout(monkeypatch):
         patch.setattr(recompute.tf, "recompute_grad", lambda f: f)
         stored_loss, stored = loss_and_gradients(wrap_layers=True)
     plain_loss, _ = loss_and_gradients(wrap_layers=False)
-    assert loss == stored_loss
-    assert loss != plain_loss  # dropout was on: other masks give another loss
+    # the recomputed forward pass keeps no activations, so oneDNN may fuse its GELU into the matmul
+    # (models/projections.py): the same arithmetic, rounded once less
+    assert abs(loss - stored_loss) <= 1e-6 * abs(stored_loss)
+    assert abs(loss - plain_loss) > 1e-3 * abs(plain_loss)  # dropout was on: other masks give another loss
     assert len(gradients) == len(stored)
     for got, expected in zip(gradients, stored):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)

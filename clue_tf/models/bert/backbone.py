@@ -169,7 +169,7 @@ class BertEncoder(keras_hub.models.Backbone):
         self.max_relative_position = max_relative_position
         self.first_token_only = first_token_only
         use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
-        use_matmul_projections(self)  # attention projections as 2-D matmuls, as Google's
+        use_matmul_projections(self)  # projections and dense layers as 2-D matmuls, as Google's
 
     def get_config(self) -> dict:
         config = super().get_config()
