@@ -40,10 +40,16 @@ def featurize(examples: list[Example], tokenizer: FullTokenizer, task: ClueTask,
 
 @dataclass
 class EncodedRows:
-    """(ids, segment ids, label) rows produced inside tf.data, and the labels."""
+    """Examples tokenized inside tf.data: batches of (ragged ids, ragged segment ids, labels)."""
 
-    rows: tf.data.Dataset
+    batches: tf.data.Dataset
     labels: np.ndarray
+
+    @property
+    def rows(self) -> tf.data.Dataset:
+        """One (ids, segment ids, label) element a row."""
+        # unbatch hides the row count; stating it keeps Keras from warning "input ran out of data"
+        return self.batches.unbatch().apply(tf.data.experimental.assert_cardinality(len(self.labels)))
 
 
 def encoded_rows(examples: list[Example], tokenizer, task: ClueTask, max_seq_length: int,
@@ -57,9 +63,7 @@ def encoded_rows(examples: list[Example], tokenizer, task: ClueTask, max_seq_len
     dataset = tf.data.Dataset.from_tensor_slices((texts_a, texts_b, labels)).batch(batch_size)
     dataset = dataset.map(lambda a, b, y: (*encode_in_graph(tokenizer, a, b if pair else None, max_seq_length), y),
                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    # unbatch hides the row count; stating it keeps Keras from warning "input ran out of data"
-    rows = dataset.unbatch().apply(tf.data.experimental.assert_cardinality(len(labels)))
-    return EncodedRows(rows, labels)
+    return EncodedRows(dataset, labels)
 
 
 def features_dataset(features: Features) -> tf.data.Dataset:
@@ -109,11 +113,13 @@ def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: 
 
 
 def in_memory(features) -> Features:
-    """`features` with every row in memory (rows tokenized in the graph are read once)."""
+    """`features` with every row in memory (rows tokenized in the graph are read once, in the
+    tokenizer's batches: splitting them into rows inside tf.data and batching again cost as
+    much as the tokenizing)."""
     if isinstance(features, Features):
         return features
     ids, segments = [], []
-    for batch_ids, batch_segments, _ in features.rows.ragged_batch(4096):
+    for batch_ids, batch_segments, _ in features.batches:
         splits = batch_ids.row_splits.numpy()[1:-1]
         ids.extend(np.split(batch_ids.flat_values.numpy(), splits))
         segments.extend(np.split(batch_segments.flat_values.numpy(), splits))
