@@ -19,7 +19,6 @@ class EncoderFamily(Family):
     keras_hub_backbone: str = ""  # keras_hub.models class of the preset form ("": none)
     keras_hub_fields: dict = {}  # its arguments -> our config fields, used both ways
     keras_hub_masked_lm: Optional[tuple] = None  # (task, preprocessor) classes that hold our MLM head
-    first_token_layer: bool = True  # the encoder can compute its last layer for the first token only
     hf_class_prefix: str = ""  # transformers' class names: "Bert" -> BertModel, BertForMaskedLM, ...
     hf_head_classes: dict = {(): "Model", ("masked_lm",): "ForMaskedLM",
                              ("masked_lm", "next_sentence"): "ForPreTraining",
@@ -58,7 +57,7 @@ class EncoderFamily(Family):
     def first_token_option(self, heads: tuple, first_token_only: bool) -> dict:
         """The encoder option for `first_token_only`: only a classifier-only model may read
         the first token alone."""
-        if first_token_only and self.first_token_layer and tuple(heads) == ("classifier",):
+        if first_token_only and tuple(heads) == ("classifier",):
             return {"first_token_only": True}
         return {}
 

@@ -41,6 +41,13 @@ def _first_token_call(self, inputs, padding_mask=None, attention_mask=None, trai
     return x
 
 
+def first_token_of(layer: keras.Layer, inputs, padding_mask=None):
+    """keras-hub TransformerEncoder `layer` applied to `inputs` for the first token only,
+    leaving the layer itself as it is: for a layer shared across depths (ALBERT), whose
+    earlier applications compute every token."""
+    return _first_token_call(layer, inputs, padding_mask=padding_mask)
+
+
 def _first_token_shape(self, inputs_shape):
     return (inputs_shape[0], 1, *inputs_shape[2:])
 

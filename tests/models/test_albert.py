@@ -53,6 +53,19 @@ def test_google_layout_matches_google_modeling_py(google):
     assert_match(our_outputs(loaded, inputs), outputs, inputs["input_mask"])
 
 
+def test_classifier_last_block_for_the_first_token_matches_google(google):
+    """run_classifier's model: the shared block's last application computes the first token only,
+    earlier applications of the same block every token."""
+    name, bundle, outputs, inputs = google
+    loaded = load(locate(str(bundle)), heads=("classifier",), num_labels=3, first_token_only=True)
+    x = {"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"], "padding_mask": inputs["input_mask"]}
+    encoder = loaded.model.get_layer("albert_encoder")(x)
+    layers = [np.asarray(t) for t in encoder["encoder_outputs"]]
+    assert layers[-1].shape[1] == 1 and all(t.shape[1] == inputs["input_ids"].shape[1] for t in layers[:-1])
+    np.testing.assert_allclose(layers[-1][:, 0], outputs["encoder_outputs"][-1][:, 0], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(encoder["pooled_output"]), outputs["pooled_output"], atol=1e-5)
+
+
 def test_bundle_we_write_restores_in_googles_saver_with_the_same_outputs(google, tmp_path):
     name, bundle, outputs, inputs = google
     loaded = load(locate(str(bundle)), heads=HEADS)
@@ -74,6 +87,11 @@ def test_brightmart_layout_matches_an_independent_numpy_forward_pass(tmp_path, p
     assert loaded.weight_dialect == "brightmart" and loaded.config.layout == "brightmart"
     expected = am.brightmart_reference(weights, config, inputs, preln=preln)
     assert_match(our_outputs(loaded, inputs), expected, inputs["input_mask"], atol=2e-5)
+    classifier = load(locate(str(tmp_path / "tiny")), heads=("classifier",), num_labels=3, first_token_only=True)
+    x = {"token_ids": inputs["input_ids"], "segment_ids": inputs["segment_ids"], "padding_mask": inputs["input_mask"]}
+    last = np.asarray(classifier.model.get_layer("albert_encoder")(x)["sequence_output"])
+    assert last.shape[1] == 1  # the first-token last application, pre- or post-LN
+    np.testing.assert_allclose(last[:, 0], expected["encoder_outputs"][-1][:, 0], atol=2e-5)
     # written back in brightmart's own names, bit for bit
     write_loaded(str(tmp_path / "back"), loaded, "bundle")
     back = tf.train.load_checkpoint(str(tmp_path / "back" / "albert_model.ckpt"))

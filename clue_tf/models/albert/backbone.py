@@ -7,7 +7,9 @@ tables of width H, then normalises. Then L layers run the G*K shared blocks as G
 routes them: layer i runs group int(i / L * G), and every inner block of that group in
 order; each block is keras-hub's TransformerEncoder (post-LN, or pre-LN with no final
 LayerNorm for brightmart's `ln_type: preln`), LayerNorm epsilon 1e-12. Outputs as
-BertEncoder's, with every block's output in `encoder_outputs` (L*K entries).
+BertEncoder's, with every block's output in `encoder_outputs` (L*K entries). With
+`first_token_only` (a classifier) the last block's last application computes the first token
+only (models/first_token.py); the block itself stays shared and whole.
 """
 
 import keras
@@ -19,6 +21,7 @@ from clue_tf.errors import ConfigError
 from clue_tf.models.activations import KERAS_ACTIVATIONS
 from clue_tf.models.albert.config import ENCODER_FIELDS, AlbertConfig
 from clue_tf.models.config_fields import arguments_from
+from clue_tf.models.first_token import first_token_of
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")
@@ -68,7 +71,7 @@ class AlbertEncoder(keras_hub.models.Backbone):
                  num_heads: int, intermediate_dim: int, num_groups: int = 1, num_inner_repetitions: int = 1,
                  hidden_act: str = "gelu_tanh", dropout: float = 0.0, max_sequence_length: int = 512,
                  num_segments: int = 2, initializer_range: float = 0.02, layout: str = "google",
-                 normalize_first: bool = False, dtype=None, **kwargs):
+                 normalize_first: bool = False, first_token_only: bool = False, dtype=None, **kwargs):
         if hidden_act not in KERAS_ACTIVATIONS:
             raise ConfigError(f"hidden_act {hidden_act!r} is not one of {sorted(KERAS_ACTIVATIONS)}")
         self._albert = AlbertConfig(
@@ -126,7 +129,11 @@ class AlbertEncoder(keras_hub.models.Backbone):
         for i in range(num_layers):
             group = self._albert.group_of_layer(i)
             for k in range(num_inner_repetitions):
-                x = blocks[(group, k)](x, padding_mask=padding_mask)
+                last = i == num_layers - 1 and k == num_inner_repetitions - 1
+                if first_token_only and last:  # the shared block's last application, first token only
+                    x = first_token_of(blocks[(group, k)], x, padding_mask=padding_mask)
+                else:
+                    x = blocks[(group, k)](x, padding_mask=padding_mask)
                 encoder_outputs.append(x)
         super().__init__(
             inputs={"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask},
@@ -150,13 +157,14 @@ class AlbertEncoder(keras_hub.models.Backbone):
         self.initializer_range = initializer_range
         self.layout = layout
         self.normalize_first = normalize_first
+        self.first_token_only = first_token_only
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({name: getattr(self, name) for name in (
             "vocabulary_size", "embedding_dim", "hidden_dim", "num_layers", "num_heads", "intermediate_dim",
             "num_groups", "num_inner_repetitions", "hidden_act", "dropout", "max_sequence_length",
-            "num_segments", "initializer_range", "layout", "normalize_first")})
+            "num_segments", "initializer_range", "layout", "normalize_first", "first_token_only")})
         return config
 
     @classmethod

@@ -20,7 +20,6 @@ class AlbertFamily(EncoderFamily):
     """Google's heads; next_sentence is the SOP head (same names and shapes)."""
 
     name = "albert"
-    first_token_layer = False  # one shared layer serves every depth: no first-token last layer
     description = "ALBERT encoder (Google albert_*_zh, brightmart albert_zh)"
     config_dialects = ("google", "hf")
     hf_class_prefix = "Albert"
@@ -93,11 +92,11 @@ class AlbertFamily(EncoderFamily):
 
         return AlbertEncoder
 
-    def build_encoder(self, config: AlbertConfig, dtype=None):
+    def build_encoder(self, config: AlbertConfig, dtype=None, first_token_only: bool = False):
         from clue_tf.models.dropout import use_bit_mask_dropout
         from clue_tf.models.projections import use_matmul_projections
 
-        encoder = self.encoder_class().from_albert_config(config, dtype=dtype)
+        encoder = self.encoder_class().from_albert_config(config, dtype=dtype, first_token_only=first_token_only)
         return use_matmul_projections(use_bit_mask_dropout(encoder))
 
     def encoder_config(self, encoder) -> AlbertConfig:
