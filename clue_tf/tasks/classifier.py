@@ -86,12 +86,21 @@ class DevEvaluation(keras.callbacks.Callback):
         self.labels = np.concatenate(list(batches.map(lambda x, y: y).as_numpy_iterator()))
 
     def on_epoch_end(self, epoch, logs=None):
-        logits = self.logits_of(self.inputs).astype(np.float64)
-        shifted = logits - logits.max(-1, keepdims=True)
-        log_probabilities = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
         if logs is not None:
-            logs["val_loss"] = float(-log_probabilities[np.arange(len(self.labels)), self.labels].mean())
-            logs["val_accuracy"] = float((logits.argmax(-1) == self.labels).mean())
+            accuracy, loss = accuracy_and_loss(softmax(self.logits_of(self.inputs)), self.labels)
+            logs.update(val_loss=loss, val_accuracy=accuracy)
+
+
+def softmax(logits) -> np.ndarray:
+    """Class probabilities in float32 (logits may be bfloat16 or float16)."""
+    return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+
+
+def accuracy_and_loss(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Accuracy and mean cross-entropy of class probabilities against integer labels."""
+    labels = np.asarray(labels)
+    picked = probabilities[np.arange(len(labels)), labels]
+    return float((probabilities.argmax(-1) == labels).mean()), float(-np.log(np.maximum(picked, 1e-12)).mean())
 
 
 class BestWeights(keras.callbacks.Callback):
@@ -222,11 +231,8 @@ class ClassifierRun:
     def evaluate(self) -> dict:
         settings = self.settings
         _, dev = self._features(settings.dev_file, True)
-        probabilities = self._probabilities(dev, settings.eval_batch_size)
-        predictions = probabilities.argmax(-1)
-        logp = np.log(np.maximum(probabilities[np.arange(len(dev.labels)), dev.labels], 1e-12))
-        results = {"eval_accuracy": float((predictions == dev.labels).mean()),
-                   "eval_loss": float(-logp.mean()), "eval_examples": int(len(dev.labels))}
+        accuracy, loss = accuracy_and_loss(self._probabilities(dev, settings.eval_batch_size), dev.labels)
+        results = {"eval_accuracy": accuracy, "eval_loss": loss, "eval_examples": int(len(dev.labels))}
         with atomic_write(os.path.join(settings.output_dir, "eval_results.txt")) as f:
             for key in sorted(results):
                 f.write(f"{key} = {results[key]}\n")
@@ -255,7 +261,7 @@ class ClassifierRun:
                                          self.settings.max_seq_length)
         logits = self._logits(data.map(lambda x, y: x))
         probabilities = np.empty(logits.shape, np.float32)
-        probabilities[order] = tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+        probabilities[order] = softmax(logits)
         return probabilities
 
     def _logits(self, batches: tf.data.Dataset) -> np.ndarray:
