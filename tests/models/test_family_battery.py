@@ -208,6 +208,37 @@ def test_mixed_bfloat16_forward_stays_near_float32(name):
         assert np.abs(actual[key] - expected[key]).max() / scale < 0.05, key
 
 
+ENCODER_FAMILIES = [n for n in FAMILY_NAMES if get_family(n).objective_kind != "seq2seq"]
+
+
+@pytest.mark.parametrize("name", ENCODER_FAMILIES)
+def test_int8_quantizes_every_encoder_projection_and_stays_near_float32(name):
+    """`export_saved_model --precision=int8` on a classifier of this family (first-token last
+    layer, as exports build it): every Dense and attention projection inside the encoder runs
+    oneDNN's int8 matmul, and the logits stay near float32's."""
+    from clue_tf.models.backbones import find_encoder
+    from clue_tf.private_api import inner_layers
+    from clue_tf.serving.int8 import OP_NAME, quantize_encoder_int8
+
+    family, config = get_family(name), TINY_CONFIGS[name]
+    keras.utils.set_random_seed(0)
+    model = perturbed(family.build(config, ("classifier",), 3, first_token_only=True))
+    features = {k: v for k, v in inputs_for(family).items() if k in [i.name for i in model.inputs]}
+    expected = outputs_of(model, features)["output"]
+    encoder = find_encoder(model)
+    projections = [layer for layer in inner_layers(encoder)
+                   if isinstance(layer, (keras.layers.Dense, keras.layers.EinsumDense))]
+    assert quantize_encoder_int8(encoder) == len(projections) >= 6
+    assert all(layer.kernel.dtype == "int8" for layer in projections)
+    graph = tf.function(lambda x: model(x, training=False), autograph=False)
+    ops = {op.type for op in graph.get_concrete_function(features).graph.get_operations()}
+    assert OP_NAME in ops
+    actual = np.asarray(graph(features))
+    scale = max(np.abs(expected).max(), 1.0)
+    assert np.abs(actual - expected).max() / scale < 0.06  # per-token int8 steps of 1/127
+    assert np.abs(actual - expected).max() > 0  # the float kernels are not what ran
+
+
 @pytest.mark.parametrize("name", [n for n in FAMILY_NAMES if getattr(get_family(n), "keras_hub_backbone", "")])
 def test_keras_hub_preset_round_trip(name, tmp_path):
     family = get_family(name)
