@@ -18,7 +18,8 @@ from clue_tf.private_api import inner_layers
 
 def _recomputed_call(layer: keras.Layer):
     call = layer.call
-    seed_source = next((inner for inner in inner_layers(layer) if type(inner) is keras.layers.Dropout), None)
+    seed_source = next((inner for inner in inner_layers(layer)  # Keras gives rate-0 dropouts no generator
+                        if type(inner) is keras.layers.Dropout and hasattr(inner, "seed_generator")), None)
 
     def recomputed(inputs, padding_mask=None, attention_mask=None, training=None, **kwargs):
         if not training:

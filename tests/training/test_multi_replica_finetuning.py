@@ -49,3 +49,12 @@ def test_fine_tuning_in_float16_scales_the_loss_and_follows_float32(tmp_path, in
     assert fp16["optimizer"] == "LossScaleOptimizer"
     np.testing.assert_allclose(fp16["loss"], fp32["loss"], rtol=5e-3)
     np.testing.assert_allclose(fp16["weights"], fp32["weights"], atol=5e-3)
+
+
+@pytest.mark.slow  # ~60 s; tests/models/test_recompute.py checks the recomputed gradients in the default run
+def test_two_replicas_with_recompute_grad_train_as_one_device_without(tmp_path, inputs):  # noqa: F811
+    one = finetune(tmp_path, inputs, "one", 1)
+    two = finetune(tmp_path, inputs, "two_recompute", 2, recompute_grad=True)
+    assert two["replicas"] == 2
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
+    np.testing.assert_allclose(two["weights"], one["weights"], atol=2e-5)
