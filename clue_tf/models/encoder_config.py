@@ -1,5 +1,6 @@
 """The fields every BERT-shaped encoder config has (Google's names and defaults), and the
-reading and checks they share; ELECTRA's, ERNIE's, RoFormer's and NEZHA's configs extend it."""
+reading and checks they share; every encoder family's config (BERT, ALBERT, ELECTRA, ERNIE,
+RoFormer, NEZHA) extends it."""
 
 from dataclasses import dataclass
 

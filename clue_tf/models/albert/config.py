@@ -14,6 +14,7 @@ from typing import Any
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import read_activation, write_activation
 from clue_tf.models.config_fields import split_fields
+from clue_tf.models.encoder_config import EncoderConfig
 
 LAYOUTS = ("google", "brightmart")
 # keras-hub's AlbertBackbone arguments -> our fields: builds its backbone for a preset and
@@ -33,23 +34,15 @@ _HF_ONLY = ("model_type", "architectures", "id2label", "label2id",
 
 
 @dataclass
-class AlbertConfig:
-    """ALBERT's architecture in Google's field names; `hidden_act` in our dialect-free names."""
+class AlbertConfig(EncoderConfig):
+    """ALBERT's architecture in Google's field names (BERT's plus the embedding width and the
+    shared groups; dropout 0 by default); `hidden_act` in our dialect-free names."""
 
-    vocab_size: int
     embedding_size: int = 128
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
     num_hidden_groups: int = 1
     inner_group_num: int = 1
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu_tanh"
     hidden_dropout_prob: float = 0.0
     attention_probs_dropout_prob: float = 0.0
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
     ln_type: str = "postln"
     layout: str = "google"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -78,13 +71,7 @@ class AlbertConfig:
         return config
 
     def validate(self, source: str) -> None:
-        for name in ("hidden_size", "num_hidden_layers", "num_hidden_groups", "inner_group_num",
-                     "num_attention_heads", "intermediate_size", "embedding_size"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ConfigError(f"{source}: hidden_size {self.hidden_size} is not a multiple of "
-                              f"num_attention_heads {self.num_attention_heads}")
+        self.check_sizes(source, more=("num_hidden_groups", "inner_group_num", "embedding_size"))
         if self.ln_type not in ("postln", "preln"):
             raise ConfigError(f"{source}: ln_type {self.ln_type!r} is not postln or preln")
         if self.layout not in LAYOUTS:

@@ -13,6 +13,7 @@ from typing import Any
 from clue_tf.errors import ConfigError
 from clue_tf.models.activations import DIALECTS, read_activation, write_activation
 from clue_tf.models.config_fields import split_fields
+from clue_tf.models.encoder_config import EncoderConfig
 
 # keras-hub's BertBackbone arguments -> our fields: builds its backbone for a preset and
 # reads a preset's config.json (keras-hub's backbone is tanh-GELU only).
@@ -30,21 +31,11 @@ _UER_FIELDS = {"hidden_size": "hidden_size", "layers_num": "num_hidden_layers",
 
 
 @dataclass
-class BertConfig:
-    """Google's BertConfig fields and defaults; `hidden_act` in our dialect-free names;
-    keys no field takes are kept in `extra` and written back."""
+class BertConfig(EncoderConfig):
+    """Google's BertConfig fields and defaults (its type_vocab_size is 16); `hidden_act` in our
+    dialect-free names; keys no field takes are kept in `extra` and written back."""
 
-    vocab_size: int
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu_tanh"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
     type_vocab_size: int = 16
-    initializer_range: float = 0.02
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -74,14 +65,7 @@ class BertConfig:
         return config
 
     def validate(self, source: str) -> None:
-        for name in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-                     "max_position_embeddings", "type_vocab_size"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ConfigError(
-                f"{source}: hidden_size {self.hidden_size} is not a multiple of "
-                f"num_attention_heads {self.num_attention_heads}")
+        self.check_sizes(source)
 
     def to_dict(self, dialect: str = "google") -> dict:
         """The config as `dialect` writes it (our extra keys kept)."""
