@@ -16,6 +16,17 @@ ORACLES_DIR = Path(__file__).resolve().parent / "oracles"
 CLUE_TEXT_FIELDS = ("sentence", "sentence1", "sentence2", "keywords")
 
 
+def perturbed(model, scale: float = 0.2, seed: int = 0):
+    """`model` with every weight moved by N(0, scale) noise (in place), so that a weight read
+    from or written to the wrong place, or a head that ignores its input, shows; returns it."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for weight in model.weights:
+        weight.assign(np.asarray(weight.numpy() + rng.normal(0, scale, weight.shape), weight.dtype))
+    return model
+
+
 def shared_path(relative: str) -> Path:
     """A file or folder under ../shared, or skip the test saying what is missing."""
     path = SHARED_DIR / relative

@@ -20,6 +20,7 @@ from clue_tf.errors import CheckpointError
 from clue_tf.models.electra.config import ElectraConfig
 from clue_tf.models.electra.family import ELECTRA
 from tests.checkpoints import hf_bert
+from tests.helpers import perturbed
 from tests.models.hf_encoders import (VOCAB, assert_every_layer_equal, assert_first_token_equal, encoder_inputs,
                                       hf_forward, saved_perturbed, write_vocab)
 CONFIG = ElectraConfig(vocab_size=len(VOCAB), embedding_size=16, hidden_size=32, num_hidden_layers=2,
@@ -118,10 +119,7 @@ def test_google_layout_discriminator_and_generator_match_hf(tmp_path):
     import tensorflow as tf
 
     keras.utils.set_random_seed(2)
-    model = ELECTRA.build(CONFIG, ("masked_lm", "replaced_token"))
-    rng = np.random.default_rng(2)
-    for weight in model.weights:
-        weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
+    model = perturbed(ELECTRA.build(CONFIG, ("masked_lm", "replaced_token")), seed=2)
     write_vocab(tmp_path)
     write(str(tmp_path / "bundle"), model, ELECTRA, CONFIG, str(tmp_path / "vocab.txt"), "bundle")
     reader = tf.train.load_checkpoint(str(tmp_path / "bundle" / "electra_model.ckpt"))
@@ -205,10 +203,7 @@ def test_google_layout_discriminator_matches_bert4keras_electra(tmp_path):
 
     require_bert4keras()
     keras.utils.set_random_seed(4)
-    model = ELECTRA.build(CONFIG, ("masked_lm", "replaced_token"))
-    rng = np.random.default_rng(4)
-    for weight in model.weights:
-        weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
+    model = perturbed(ELECTRA.build(CONFIG, ("masked_lm", "replaced_token")), seed=4)
     write_vocab(tmp_path)
     write(str(tmp_path / "bundle"), model, ELECTRA, CONFIG, str(tmp_path / "vocab.txt"), "bundle")
     x = padded_inputs(len(VOCAB), 12)

@@ -14,6 +14,7 @@ from clue_tf.errors import ConfigError
 from clue_tf.models.nezha.config import NezhaConfig
 from clue_tf.models.nezha.family import NEZHA
 from tests.checkpoints import hf_bert
+from tests.helpers import perturbed
 from tests.models.hf_encoders import assert_first_token_equal, write_vocab
 from tests.models.bert4keras_oracle import bert4keras_outputs, padded_inputs, require_bert4keras
 
@@ -27,10 +28,7 @@ CONFIG = NezhaConfig(vocab_size=len(VOCAB), hidden_size=32, num_hidden_layers=2,
 def huawei_bundle(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nezha")
     keras.utils.set_random_seed(3)
-    model = NEZHA.build(CONFIG, ("masked_lm", "next_sentence"))
-    rng = np.random.default_rng(3)
-    for weight in model.weights:
-        weight.assign(weight.numpy() + rng.normal(0, 0.2, weight.shape).astype("float32"))
+    model = perturbed(NEZHA.build(CONFIG, ("masked_lm", "next_sentence")), seed=3)
     write_vocab(tmp)
     write(str(tmp / "bundle"), model, NEZHA, CONFIG, str(tmp / "vocab.txt"), "bundle")
     values = json.loads((tmp / "bundle" / "bert_config.json").read_text())

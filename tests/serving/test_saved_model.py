@@ -23,7 +23,7 @@ from clue_tf.serving.export import ExportSettings, export_saved_model
 from clue_tf.tasks.served import for_task, predict_file, report_dev_accuracy
 from clue_tf.tasks.classifier import ClassifierSettings, run_classifier
 from clue_tf.tasks.clue import get_task
-from tests.helpers import CLUE_TEXT_FIELDS, google_encode, google_tokenize, shared_path
+from tests.helpers import CLUE_TEXT_FIELDS, google_encode, google_tokenize, perturbed, shared_path
 from tests.tokenization.stress_texts import stress_texts
 
 SERVE = Path(__file__).with_name("serve_without_clue_tf.py")
@@ -45,10 +45,7 @@ def classifier_bundle(path: Path, vocab: Path, num_labels: int, seed: int) -> Pa
     keras.utils.set_random_seed(seed)
     config = BertConfig(vocab_size=21128, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128, type_vocab_size=2)
-    model = BERT.build(config, ("masked_lm", "classifier"), num_labels)
-    rng = np.random.RandomState(seed)
-    for weight in model.weights:
-        weight.assign(weight.numpy() + rng.normal(0, 0.3, weight.shape))
+    model = perturbed(BERT.build(config, ("masked_lm", "classifier"), num_labels), 0.3, seed)
     write(str(path), model, BERT, config, str(vocab))
     return path
 
@@ -350,10 +347,7 @@ def assert_served_labels_equal_run_classifiers(family, config, tmp_path: Path, v
     kept = lines_of(data / "test.json")[:lines]
     (data / "test.json").write_text("\n".join(kept) + "\n", encoding="utf-8")
     keras.utils.set_random_seed(1)
-    model = family.build(config, ("classifier",), 15)
-    rng = np.random.RandomState(1)
-    for weight in model.weights:
-        weight.assign(weight.numpy() + rng.normal(0, 0.3, weight.shape))
+    model = perturbed(family.build(config, ("classifier",), 15), 0.3, 1)
     write(str(tmp_path / "model"), model, family, config, str(vocab), family.native_format)
     run_classifier(ClassifierSettings(task_name="tnews", data_dir=str(data), output_dir=str(tmp_path / "out"),
                                       bundle_dir=str(tmp_path / "model"), do_predict=True,
