@@ -1,7 +1,8 @@
 """What fine-tuning costs: examples/s, peak memory and dev accuracy beside the tools people
 pick instead (HF's Trainer, keras-hub's BertTextClassifier.fit, Model Garden), same weights.
 
-  python benchmarks/finetune_cost.py --mode=epoch  [--train_lines=20000] [--out=DIR]
+  python benchmarks/finetune_cost.py --mode=epoch  [--train_lines=20000] [--size=tiny|base] [--dev_lines=N]
+         [--out=DIR]
   python benchmarks/finetune_cost.py --mode=memory [--seq=128] [--batch=32] [--steps=12] [--recompute]
          [--peer_python=MG/bin/python]
 
@@ -10,7 +11,10 @@ subset), seq 128, batch 32, lr 1e-4, warmup 0.1, from the L4/H256 start that
 finetune_vs_google.py pretrains (kept in --out): run_classifier's pieces bucketed by length
 and with fixed padding, HF Trainer with group_by_length (PyTorch CPU), keras-hub's
 BertTextClassifier with its preprocessor; training examples/s (fit's training batches only),
-then accuracy on all 10,000 dev lines.
+then accuracy on all 10,000 dev lines (or the first --dev_lines). `--size=base` starts every
+system from one random L12/H768 bundle instead (a base-size epoch of 20,000 lines is hours on
+two cores: pass fewer --train_lines; the first two steps are left out of the time, and the
+accuracy only shows the systems learn alike); give it its own --out.
 
 --mode=memory: a base-size (L12/H768) BERT with random weights, --steps training steps padded
 to --seq (every text is at least --seq tokens), --batch, float32 and mixed bfloat16 (HF:
@@ -69,7 +73,7 @@ def ours(job: dict) -> dict:
         mixed_precision=job["precision"], recompute_grad=job.get("recompute", False), use_xla=job.get("xla", False)))
     train_data, _, _, total = run.training_data()
     run.compile_for_training(total)
-    timer = StepTimer(skip=2 if job["steps"] else 0)
+    timer = StepTimer(skip=job["skip"])
     if job["steps"]:
         run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=job["steps"] + 2, callbacks=[timer.callback],
                       verbose=0)
@@ -98,7 +102,7 @@ def keras_hub(job: dict) -> dict:
     classifier.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01),
                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     data = tf.data.Dataset.from_tensor_slices((texts, labels)).shuffle(len(texts), seed=1).batch(job["batch"])
-    timer = StepTimer(skip=2 if job["steps"] else 0)
+    timer = StepTimer(skip=job["skip"])
     if job["steps"]:
         classifier.fit(data.repeat(), epochs=1, steps_per_epoch=steps + 2, callbacks=[timer.callback], verbose=0)
     else:
@@ -139,7 +143,7 @@ def hf_trainer(job: dict) -> dict:
             self.start = time.perf_counter()
 
         def on_step_end(self, args, state, control, **kwargs):
-            if not job["steps"] or state.global_step > 2:
+            if state.global_step > job["skip"]:
                 timer["seconds"] += time.perf_counter() - self.start
                 timer["steps"] += 1
 
@@ -263,6 +267,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["epoch", "memory"], default="epoch")
     parser.add_argument("--train_lines", type=int, default=20000)
+    parser.add_argument("--dev_lines", type=int, default=None, help="epoch mode: the first N dev lines only")
+    parser.add_argument("--size", choices=["tiny", "base"], default="tiny", help="epoch mode: the model's size")
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
@@ -286,17 +292,23 @@ def main() -> None:
     work = Path(args.out or tempfile.mkdtemp(prefix="finetune_cost."))
     work.mkdir(parents=True, exist_ok=True)
     if args.mode == "epoch":
-        bundle = start.pretrained_start(shared, work, 1000)
-        data = start.tnews_folder(shared, work, args.train_lines)
+        if args.size == "base":
+            bundle = steps_bench.write_start(work, shared / "data" / "vocab" / "google_zh_vocab.txt", "base")
+        else:
+            bundle = start.pretrained_start(shared, work, 1000)
+        data = start.tnews_folder(shared, work, args.train_lines, args.dev_lines)
         systems = (args.systems or "ours,ours_fixed,hf_trainer,keras_hub").split(",")
-        precisions, size = ["float32"], start.CONFIG
+        precisions, size = ["float32"], steps_bench.SIZES[args.size]
+        skip = 2 if args.size == "base" else 0
     else:
         bundle = steps_bench.write_start(work, shared / "data" / "vocab" / "google_zh_vocab.txt", "base")
         data = long_text_folder(work, args.seq, 20 * args.batch)
         systems = (args.systems or "ours,keras_hub,hf_trainer" + (",model_garden" if args.peer_python else "")).split(",")
         precisions, size = args.precisions.split(","), steps_bench.SIZES["base"]
+        skip = 2
     hf, preset = start_folders(work, bundle)
-    print(f"{machine.cpu_name()}, {os.cpu_count()} threads; mode {args.mode}, seq {args.seq}, batch {args.batch}",
+    print(f"{machine.cpu_name()}, {os.cpu_count()} threads; mode {args.mode}, size {args.size if args.mode == 'epoch' else 'base'}, "
+          f"seq {args.seq}, batch {args.batch}",
           flush=True)
     rows = []
     for precision in precisions:
@@ -308,6 +320,7 @@ def main() -> None:
                    "data": str(data),
                    "bundle": str(bundle), "hf": str(hf), "keras_hub": str(preset), "size": size,
                    "steps": args.steps if args.mode == "memory" else 0, "accuracy": args.mode == "epoch",
+                   "skip": skip,
                    "recompute": option == "--recompute_grad", "xla": option == "--use_xla"}
             python = args.peer_python if system == "model_garden" else sys.executable
             started = time.time()

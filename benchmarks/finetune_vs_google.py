@@ -57,14 +57,15 @@ def pretrained_start(shared: Path, work: Path, steps: int) -> Path:
     return work / "pretrain" / "bundle"
 
 
-def tnews_folder(shared: Path, work: Path, train_lines: int) -> Path:
+def tnews_folder(shared: Path, work: Path, train_lines: int, dev_lines: int = None) -> Path:
+    """TNEWS' first `train_lines` train lines, its dev file (or its first `dev_lines`) and labels."""
     source = shared / "data" / "clue" / "tnews_public"
     data = work / "tnews"
     data.mkdir(exist_ok=True)
-    lines = (source / "train.json").read_text(encoding="utf-8").splitlines(keepends=True)[:train_lines]
-    (data / "train.json").write_text("".join(lines), encoding="utf-8")
-    for name in ("dev.json", "labels.json"):
-        (data / name).write_bytes((source / name).read_bytes())
+    for name, count in (("train.json", train_lines), ("dev.json", dev_lines)):
+        lines = (source / name).read_text(encoding="utf-8").splitlines(keepends=True)[:count]
+        (data / name).write_text("".join(lines), encoding="utf-8")
+    (data / "labels.json").write_bytes((source / "labels.json").read_bytes())
     return data
 
 
