@@ -73,11 +73,17 @@ def is_saved_model(path: str) -> bool:
 
 
 class ServingModule(tf.Module):
-    """What the SavedModel tracks: the model's variables, the tokenizers' tables, the assets."""
+    """What the SavedModel tracks: the model's variables (less `in_graph`, weights the serving
+    graph holds as constants: int8 kernels), the tokenizers' tables, the assets."""
 
-    def __init__(self, model, tokenizer, mask_tokenizer, vocab_file: str, info_file: str):
+    def __init__(self, model, tokenizer, mask_tokenizer, vocab_file: str, info_file: str, in_graph: list = ()):
         super().__init__(name="clue_tf_serving")
-        self.model = model
+        if in_graph:
+            left_out = {id(variable) for variable in in_graph}
+            kept = [variable for variable in model.weights if id(variable) not in left_out]
+            self.model_variables = {f"{variable.path}#{i}": variable for i, variable in enumerate(kept)}
+        else:
+            self.model = model
         self.tokenizer = tokenizer
         self.mask_tokenizer = mask_tokenizer
         self.vocab_file = tf.saved_model.Asset(vocab_file)
@@ -114,10 +120,12 @@ def export_loaded(loaded, settings: ExportSettings) -> dict:
         raise CheckpointError(f"{loaded.files.weights}: has no classifier head (output_weights / output_bias) "
                               "to serve --task_name with; train it first (run_classifier --do_train), or "
                               "export without --task_name for the features signatures")
+    in_graph = []
     if settings.precision == "int8":
         from clue_tf.serving.int8 import quantize_encoder_int8
 
-        logger.info("int8: %d dense layers quantized", quantize_encoder_int8(find_encoder(model)))
+        in_graph = quantize_encoder_int8(find_encoder(model))
+        logger.info("int8: %d dense layers quantized", len(in_graph))
     tokenizer = BertTokenizer(loaded.vocab, do_lower_case=settings.do_lower_case)
     mask_tokenizer = BertTokenizer(loaded.vocab, do_lower_case=settings.do_lower_case, keep_special_tokens=True,
                                    special_tokens=["[MASK]"])
@@ -146,7 +154,7 @@ def export_loaded(loaded, settings: ExportSettings) -> dict:
         info_file = os.path.join(scratch, INFO_NAME)
         with open(info_file, "w", encoding="utf-8") as f:
             json.dump(info, f, ensure_ascii=False, indent=2)
-        module = ServingModule(model, tokenizer, mask_tokenizer, loaded.vocab_file, info_file)
+        module = ServingModule(model, tokenizer, mask_tokenizer, loaded.vocab_file, info_file, in_graph)
         with atomic_directory(settings.export_dir) as tmp:
             tf.saved_model.save(module, tmp, signatures=signatures)
     logger.info("wrote %s: signatures %s", settings.export_dir, ", ".join(info["signatures"]))

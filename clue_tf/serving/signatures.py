@@ -48,7 +48,10 @@ class ServingFunctions:
 
     def __init__(self, model: keras.Model, tokenizer, mask_tokenizer, max_seq_length: int,
                  labels: Optional[list] = None, top_k: int = 5):
-        self.encoder = find_encoder(model)
+        encoder = self.encoder = find_encoder(model)
+        # One traced encoder that every signature calls, so the SavedModel holds its graph (and
+        # an int8 model's constant kernels) once, not once a signature.
+        self.run_encoder = tf.function(lambda inputs: encoder(inputs, training=False), autograph=False)
         self.classifier_head = find_layer(model, "classifier_head")
         self.masked_lm_head = find_layer(model, "masked_lm_head")
         self.tokenizer = tokenizer
@@ -62,7 +65,7 @@ class ServingFunctions:
         text_b = None if text_b is None else clean_utf8(text_b)
         ids, segments = encode_in_graph(self.tokenizer, text_a, text_b, self.max_seq_length)
         inputs = dense_inputs(ids, segments)
-        return inputs, self.encoder(inputs, training=False)
+        return inputs, self.run_encoder(inputs)
 
     def _classify(self, text_a, text_b=None) -> dict:
         _, outputs = self._encode(text_a, text_b)
@@ -125,7 +128,7 @@ class ServingFunctions:
         def fill_mask(text):
             ids, segments = encode_in_graph(self.mask_tokenizer, clean_utf8(text), None, self.max_seq_length)
             inputs = dense_inputs(ids, segments)
-            sequence = self.encoder(inputs, training=False)["sequence_output"]
+            sequence = self.run_encoder(inputs)["sequence_output"]
             is_mask = tf.equal(ids, mask_id)
             positions = tf.ragged.boolean_mask(tf.ragged.range(ids.row_lengths()), is_mask)
             mask_positions = tf.cast(positions.to_tensor(-1), tf.int32)
