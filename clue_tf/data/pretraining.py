@@ -75,10 +75,9 @@ def read_documents(
 
 
 def jieba_segmenter():
-    import jieba
+    from clue_tf.tokenization.word_segmentation import jieba_module
 
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
+    return jieba_module()
 
 
 def word_continuations(line: str, tokens: list[str], segmenter) -> list[bool]:

@@ -156,12 +156,15 @@ class ClassifierRun:
             from clue_tf.models.recompute import recompute_transformer_layers
 
             logger.info("--recompute_grad: %d transformer layers", recompute_transformer_layers(self.model))
-        if settings.tokenize_in_graph:
+        self.tokenizer = FullTokenizer(self.loaded.vocab, do_lower_case=settings.do_lower_case)
+        self.tokenize_in_graph = settings.tokenize_in_graph and not self.tokenizer.word_level
+        if settings.tokenize_in_graph and not self.tokenize_in_graph:
+            logger.info("%s: a word-level vocab (jieba words first): the Python tokenizer reads the texts",
+                        self.tokenizer.vocab.path)
+        if self.tokenize_in_graph:
             from clue_tf.tokenization.bert_tokenizer import BertTokenizer
 
-            self.tokenizer = BertTokenizer(self.loaded.vocab, do_lower_case=settings.do_lower_case)
-        else:
-            self.tokenizer = FullTokenizer(self.loaded.vocab, do_lower_case=settings.do_lower_case)
+            self.tokenizer = BertTokenizer(self.tokenizer.vocab, do_lower_case=settings.do_lower_case)
         os.makedirs(settings.output_dir, exist_ok=True)
 
     def _trained_bundle(self, files):
@@ -182,7 +185,7 @@ class ClassifierRun:
         if examples is None:
             examples = read_examples(self.task, os.path.join(self.settings.data_dir, file_name), labelled)
         examples = examples[:limit] if limit else examples
-        if self.settings.tokenize_in_graph:
+        if self.tokenize_in_graph:
             return examples, encoded_rows(examples, self.tokenizer, self.task, self.settings.max_seq_length)
         return examples, featurize(examples, self.tokenizer, self.task, self.settings.max_seq_length)
 

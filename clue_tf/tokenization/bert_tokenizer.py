@@ -19,6 +19,7 @@ import tensorflow_text as tf_text
 from clue_tf.private_api import preprocessing_function
 from clue_tf.tokenization.full_tokenizer import MAX_CHARS_PER_WORD, UNK_TOKEN, FullTokenizer
 from clue_tf.tokenization.graph_normalizer import GraphNormalizer
+from clue_tf.errors import VocabError
 from clue_tf.tokenization.vocab import Vocab, load_vocab
 
 # A word FastWordpiece must map to [UNK]: control characters never survive text
@@ -83,6 +84,12 @@ class BertTokenizer(keras_hub.models.BertTokenizer):
             keep_special_tokens=self.keep_special_tokens,
             special_tokens=self._requested_special_tokens,
         )
+        if self._full_tokenizer.word_level:
+            raise VocabError(
+                f"{self._vocab.path}: a word-level vocab (Chinese words as entries, as Zhuiyi's word "
+                "RoFormer has): its text is cut into jieba words first, which the in-graph tokenizer "
+                "cannot do, so pretraining data and serving SavedModels do not take it; run_classifier "
+                "(also --do_predict), extract_features and fill_mask use the Python tokenizer for it")
         self._normalizer = None
         super().set_vocabulary(list(self._vocab.lines))
 

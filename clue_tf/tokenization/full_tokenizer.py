@@ -12,6 +12,7 @@ from typing import Iterable, Optional
 
 from clue_tf.tokenization import unicode_rules
 from clue_tf.tokenization.vocab import Vocab, load_vocab
+from clue_tf.tokenization.word_segmentation import is_word_level, jieba_words
 
 MAX_CHARS_PER_WORD = 200
 UNK_TOKEN = "[UNK]"
@@ -111,6 +112,7 @@ class FullTokenizer:
     With `keep_special_tokens=True`, vocab tokens such as `[MASK]`, `[SEP]` or the T5
     sentinels `extra0` / `<extra_id_0>` written in the text stay single tokens instead
     of being lower-cased and split on punctuation. Off by default, as in Google's code.
+    A word-level vocab (Zhuiyi's word RoFormer) cuts the text into jieba words first.
     """
 
     def __init__(
@@ -124,6 +126,7 @@ class FullTokenizer:
         self.do_lower_case = do_lower_case
         self.basic_tokenizer = BasicTokenizer(do_lower_case=do_lower_case)
         self.wordpiece_tokenizer = WordpieceTokenizer(self.vocab)
+        self.word_level = is_word_level(self.vocab.lines)  # jieba words first (word_segmentation.py)
         self.special_tokens: list[str] = []
         self._special_pattern = None
         if keep_special_tokens:
@@ -145,6 +148,13 @@ class FullTokenizer:
         return tokens
 
     def _tokenize_plain(self, text: str) -> list[str]:
+        if self.word_level:
+            return [piece for word in jieba_words(text, self.do_lower_case)
+                    for piece in ([word] if word in self.vocab.ids else self._tokenize_characters(word))]
+        return self._tokenize_characters(text)
+
+    def _tokenize_characters(self, text: str) -> list[str]:
+        """Google's BasicTokenizer then WordPiece."""
         return [
             piece
             for word in self.basic_tokenizer.tokenize(text)
