@@ -6,9 +6,8 @@ compute "gelu" exactly (erf), as Google's ELECTRA code does, and call the tanh f
 linear); each dialect is read and written by its own table.
 """
 
-import keras
-
 from clue_tf.errors import ConfigError
+from clue_tf.models.gelu import gelu_erf, gelu_tanh
 
 ACTIVATION_NAMES = ("gelu_tanh", "gelu_erf", "relu", "tanh", "linear")
 
@@ -30,8 +29,8 @@ DIALECTS = tuple(_ACTIVATIONS)
 
 # Our names -> Keras activations.
 KERAS_ACTIVATIONS = {
-    "gelu_tanh": lambda x: keras.activations.gelu(x, approximate=True),
-    "gelu_erf": lambda x: keras.activations.gelu(x, approximate=False),
+    "gelu_tanh": gelu_tanh,
+    "gelu_erf": gelu_erf,
     "relu": "relu",
     "tanh": "tanh",
     "linear": "linear",

@@ -19,20 +19,22 @@ import types
 import keras
 import tensorflow as tf
 
+from clue_tf.models.gelu import for_training
 from clue_tf.private_api import inner_layers
 
 CONTRACTED_AXES = {"abc,cde->abde": 1, "abcd,cde->abe": 2}  # the equations attention uses
 
 
-def _matmul(layer, inputs, kernel, contracted: int):
+def _matmul(layer, inputs, kernel, contracted: int, training=None):
     """inputs [..., contracted dims] times kernel [contracted dims, output dims] as one 2-D
-    matmul, then bias and activation on the 2-D product (the order oneDNN fuses)."""
+    matmul, then bias and activation on the 2-D product (the order oneDNN fuses); in training
+    a GELU keeps only its input for the backward pass (models/gelu.py)."""
     width = math.prod(kernel.shape[:contracted])
     outputs = tf.matmul(tf.reshape(inputs, [-1, width]), tf.reshape(kernel, [width, -1]))
     if layer.bias is not None:
         outputs = tf.nn.bias_add(outputs, tf.reshape(layer.bias, [-1]))
     if layer.activation is not None:
-        outputs = layer.activation(outputs)
+        outputs = (for_training(layer.activation) if training else layer.activation)(outputs)
     leading = tf.shape(inputs)[: len(inputs.shape) - contracted]
     return tf.reshape(outputs, tf.concat([leading, list(kernel.shape[contracted:])], 0))
 
@@ -45,13 +47,13 @@ def _plain(layer) -> bool:
 def _einsum_call(self, inputs, training=None):
     if not _plain(self):
         return keras.layers.EinsumDense.call(self, inputs, training=training)
-    return _matmul(self, inputs, self.kernel, CONTRACTED_AXES[self.equation])
+    return _matmul(self, inputs, self.kernel, CONTRACTED_AXES[self.equation], training)
 
 
 def _dense_call(self, inputs, training=None):
     if not _plain(self) or len(inputs.shape) < 2:
         return keras.layers.Dense.call(self, inputs, training=training)
-    return _matmul(self, inputs, self.kernel, 1)
+    return _matmul(self, inputs, self.kernel, 1, training)
 
 
 def use_matmul_projections(model: keras.Layer) -> keras.Layer:
