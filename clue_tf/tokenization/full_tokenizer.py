@@ -7,7 +7,6 @@ tokenizer (`graph_normalizer.py` and tensorflow-text's WordPiece, joined in
 
 import functools
 import re
-import unicodedata
 from typing import Iterable, Optional
 
 from clue_tf.tokenization import unicode_rules
@@ -23,7 +22,6 @@ _is_dropped = functools.lru_cache(maxsize=None)(unicode_rules.is_dropped)
 _is_whitespace = functools.lru_cache(maxsize=None)(unicode_rules.is_whitespace)
 _is_cjk = functools.lru_cache(maxsize=None)(unicode_rules.is_cjk)
 _is_punctuation = functools.lru_cache(maxsize=None)(unicode_rules.is_punctuation)
-_is_nonspacing_mark = functools.lru_cache(maxsize=None)(unicode_rules.is_nonspacing_mark)
 
 
 class BasicTokenizer:
@@ -38,7 +36,7 @@ class BasicTokenizer:
         tokens = []
         for token in text.split():
             if self.do_lower_case:
-                token = self._strip_accents(token.lower())
+                token = unicode_rules.strip_accents(token.lower())
             tokens.extend(self._split_on_punctuation(token))
         return tokens
 
@@ -55,12 +53,6 @@ class BasicTokenizer:
     def _pad_cjk_chars(text: str) -> str:
         """Surrounds each CJK character with spaces so it becomes its own word."""
         return "".join(f" {char} " if _is_cjk(char) else char for char in text)
-
-    @staticmethod
-    def _strip_accents(token: str) -> str:
-        """NFD, then drop the Mn marks (accents)."""
-        token = unicodedata.normalize("NFD", token)
-        return "".join(char for char in token if not _is_nonspacing_mark(char))
 
     @staticmethod
     def _split_on_punctuation(token: str) -> list[str]:

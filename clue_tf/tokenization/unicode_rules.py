@@ -63,6 +63,11 @@ def is_nonspacing_mark(char: str) -> bool:
     return unicodedata.category(char) == "Mn"
 
 
+def strip_accents(text: str) -> str:
+    """NFD, then drop the Mn marks (accents), as Google's lower-casing does."""
+    return "".join(char for char in unicodedata.normalize("NFD", text) if not is_nonspacing_mark(char))
+
+
 def splits_words(char: str) -> bool:
     """Characters Python's str.split() splits on (it also splits on U+2028, U+001C, ...)."""
     return char.isspace()

@@ -6,9 +6,8 @@ WORD_LEVEL_MIN_ENTRIES entries of two or more CJK characters (Google's Chinese v
 """
 
 import logging
-import unicodedata
 
-from clue_tf.tokenization.unicode_rules import is_cjk
+from clue_tf.tokenization.unicode_rules import is_cjk, strip_accents
 
 WORD_LEVEL_MIN_ENTRIES = 1000
 
@@ -30,14 +29,8 @@ def jieba_module():
     return jieba
 
 
-def lowercase_and_strip_accents(text: str) -> str:
-    """What Zhuiyi's tokenizer does to the whole text before cutting it into words."""
-    text = unicodedata.normalize("NFD", text.lower())
-    return "".join(char for char in text if unicodedata.category(char) != "Mn")
-
-
 def jieba_words(text: str, do_lower_case: bool) -> list[str]:
     """jieba's words of `text` (dictionary only, no HMM guesses, as Zhuiyi's tokenizer cuts)."""
     if do_lower_case:
-        text = lowercase_and_strip_accents(text)
+        text = strip_accents(text.lower())  # the whole text, as Zhuiyi's tokenizer does
     return list(jieba_module().cut(text, HMM=False))
