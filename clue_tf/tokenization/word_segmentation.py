@@ -13,6 +13,7 @@ WORD_LEVEL_MIN_ENTRIES = 1000
 
 
 def is_word_entry(token: str) -> bool:
+    """Two or more CJK characters: a Chinese word, not a single character."""
     return len(token) >= 2 and all(is_cjk(char) for char in token)
 
 
