@@ -19,6 +19,9 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
   (models/first_token.py).
 - `Layer.quantized_call`, what Keras's `__call__` runs for a quantized layer: serving/int8.py
   gives int8 layers their oneDNN call there (tests/serving/test_int8.py checks the op is used).
+- TensorFlow's `_pywrap_util_port.IsMklEnabled` (oneDNN on), its op registry and
+  `control_flow_util.GraphOrParentsInXlaContext`: where a graph may name the oneDNN
+  LayerNorm kernel (models/layer_norm.py).
 - keras-hub's T5Seq2SeqLM generation hooks that Pegasus overrides and the cacheless greedy
   check calls: `_initialize_cache`, `call_encoder`, `call_decoder_with_cache`, `_logits`.
 """
@@ -28,7 +31,8 @@ from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
 __all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate",
-           "initialize_seq2seq_cache", "inner_layers", "preprocessing_function", "replace_sublayer"]
+           "in_xla_context", "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function", "registered_op",
+           "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
 
@@ -63,3 +67,25 @@ def replace_sublayer(layer: keras.layers.Layer, attribute: str, new: keras.layer
     old = getattr(layer, attribute)
     layer._layers.remove(old)
     setattr(layer, attribute, new)
+
+
+def onednn_enabled() -> bool:
+    """TensorFlow was built with oneDNN and TF_ENABLE_ONEDNN_OPTS does not turn it off."""
+    from tensorflow.python.util import _pywrap_util_port
+
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def registered_op(op_type: str) -> bool:
+    """The op type is in this TensorFlow's registry (internal ops included)."""
+    from tensorflow.python.framework import op_def_registry
+
+    return op_def_registry.get(op_type) is not None
+
+
+def in_xla_context() -> bool:
+    """The graph being traced is compiled by XLA (jit_compile), itself or through a caller."""
+    import tensorflow as tf
+    from tensorflow.python.ops import control_flow_util
+
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())

@@ -12,6 +12,7 @@ int8 x int8 on oneDNN, serving/int8.py; x86 CPUs).
 Loading needs `tensorflow` and `import tensorflow_text` (its ops), nothing of clue_tf or Keras.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from clue_tf.checkpoints import folders
 from clue_tf.errors import CheckpointError, ClueTfError
 from clue_tf.io.outputs import atomic_directory, check_own_folder
 from clue_tf.models.backbones import find_encoder
+from clue_tf.models.layer_norm import portable_graph
 from clue_tf.serving.signatures import ServingFunctions
 
 logger = logging.getLogger(__name__)
@@ -140,6 +142,17 @@ def export_loaded(loaded, settings: ExportSettings) -> dict:
             "max_seq_length": settings.max_seq_length, "do_lower_case": settings.do_lower_case,
             "precision": settings.precision, "family": loaded.family.name, "heads": sorted(heads),
             "signatures": []}
+    # int8 graphs name oneDNN ops already (CPU only); float ones stay loadable on any TensorFlow.
+    with contextlib.nullcontext() if settings.precision == "int8" else portable_graph():
+        _trace_and_save(model, tokenizer, mask_tokenizer, loaded.vocab_file, in_graph, settings, labels, heads, info)
+    logger.info("wrote %s: signatures %s", settings.export_dir, ", ".join(info["signatures"]))
+    return info
+
+
+def _trace_and_save(model, tokenizer, mask_tokenizer, vocab_file: str, in_graph: list, settings: ExportSettings,
+                    labels, heads, info: dict) -> None:
+    """Traces the signatures, then writes the SavedModel and its serving info atomically."""
+    pair = info["pair"]
     functions = ServingFunctions(model, tokenizer, mask_tokenizer, settings.max_seq_length, labels, settings.top_k)
     signatures = {"features": functions.features(), "features_pair": functions.features_pair(),
                   "tokenize": functions.tokenize()}
@@ -154,11 +167,9 @@ def export_loaded(loaded, settings: ExportSettings) -> dict:
         info_file = os.path.join(scratch, INFO_NAME)
         with open(info_file, "w", encoding="utf-8") as f:
             json.dump(info, f, ensure_ascii=False, indent=2)
-        module = ServingModule(model, tokenizer, mask_tokenizer, loaded.vocab_file, info_file, in_graph)
+        module = ServingModule(model, tokenizer, mask_tokenizer, vocab_file, info_file, in_graph)
         with atomic_directory(settings.export_dir) as tmp:
             tf.saved_model.save(module, tmp, signatures=signatures)
-    logger.info("wrote %s: signatures %s", settings.export_dir, ", ".join(info["signatures"]))
-    return info
 
 
 def read_serving_info(saved_model) -> dict:

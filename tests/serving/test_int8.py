@@ -89,6 +89,17 @@ def test_int8_export_holds_each_int8_kernel_once_as_a_graph_constant(exports):
     assert b"QuantizedMatMulWithBiasAndDequantize" in graph
 
 
+def test_only_the_int8_export_names_the_oneDNN_layer_norm(exports):
+    """A float SavedModel loads on any TensorFlow (GPU, no oneDNN); the int8 one is oneDNN's already."""
+    from clue_tf.models.layer_norm import OP_TYPE, fused_kernel_usable
+
+    if not tf.function(fused_kernel_usable)():
+        pytest.skip("this TensorFlow has no oneDNN LayerNorm kernel here")
+    float32, int8, _, _ = exports
+    assert OP_TYPE.encode() not in Path(float32, "saved_model.pb").read_bytes()
+    assert OP_TYPE.encode() in Path(int8, "saved_model.pb").read_bytes()
+
+
 def test_int8_serves_float32_labels_without_clue_tf(exports, tmp_path):
     float32, int8, _, data = exports
     texts = [json.loads(line)["sentence"] for line in lines_of(data / "dev.json")[:400]]

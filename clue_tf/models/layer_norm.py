@@ -1,0 +1,105 @@
+"""LayerNorm on oneDNN's fused kernel on CPUs, for the models' own LayerNormalization layers.
+
+Keras computes a LayerNorm as about ten TensorFlow ops (casts, moments, rsqrt, four
+full-size multiplies and adds), each one pass over the activations; on CPUs the nine
+LayerNorms of a 4-layer model cost a fifth of an evaluation batch. TensorFlow's x86 builds
+carry oneDNN's one-pass layer normalization (`_MklLayerNorm`, statistics in float32), which
+its graph rewrite substitutes for Keras 2's LayerNorm pattern but not for Keras 3's: 3x
+faster on [3200, 256] (benchmarks/finetune_step_vs_google.py names the evaluation rate).
+
+A layer's call emits that op when a graph is traced on a machine whose only devices are
+CPUs and oneDNN is on, unless XLA compiles it (XLA fuses the LayerNorm itself); the backward pass differentiates Keras's own formula, recomputed from
+the input, so training gets Keras's gradients. `portable_graph()` turns it off while a float
+SavedModel is traced, so that model loads on any TensorFlow (GPUs, builds without oneDNN).
+"""
+
+import contextlib
+import functools
+import threading
+import types
+
+import keras
+import tensorflow as tf
+from keras import ops
+from tensorflow.core.framework import attr_value_pb2
+
+from clue_tf.private_api import in_xla_context, inner_layers, onednn_enabled, registered_op
+
+OP_TYPE = "_MklLayerNorm"
+_state = threading.local()
+
+
+@contextlib.contextmanager
+def portable_graph():
+    """While active, traced LayerNorms use Keras's ops (for graphs that are saved)."""
+    previous = getattr(_state, "portable", False)
+    _state.portable = True
+    try:
+        yield
+    finally:
+        _state.portable = previous
+
+
+@functools.cache
+def _onednn_cpu_only() -> bool:
+    if not (onednn_enabled() and registered_op(OP_TYPE)):
+        return False
+    return not any(tf.config.list_logical_devices(kind) for kind in ("GPU", "TPU"))
+
+
+def fused_kernel_usable() -> bool:
+    """True while tracing a graph that XLA does not compile, on a oneDNN CPU-only machine,
+    outside `portable_graph()`."""
+    if getattr(_state, "portable", False) or tf.executing_eagerly() or in_xla_context():
+        return False
+    return _onednn_cpu_only()
+
+
+def _onednn_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: float) -> tf.Tensor:
+    op = x.graph.create_op(
+        OP_TYPE, [x, gamma, beta], [x.dtype], name="onednn_layer_norm",
+        attrs={"T": attr_value_pb2.AttrValue(type=x.dtype.as_datatype_enum),
+               "epsilon": attr_value_pb2.AttrValue(f=epsilon)})
+    y = op.outputs[0]
+    y.set_shape(x.shape)
+    return y
+
+
+def fused_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: float) -> tf.Tensor:
+    """LayerNorm over the last axis of float32 `x` [..., width] on oneDNN's kernel; its
+    gradient is that of Keras's `ops.layer_normalization` (recomputed from `x`)."""
+
+    @tf.custom_gradient
+    def forward(x, gamma, beta):
+        def backward(dy):
+            with tf.GradientTape() as tape:
+                tape.watch([x, gamma, beta])
+                y = ops.layer_normalization(x, gamma, beta, -1, epsilon)
+            return tape.gradient(y, [x, gamma, beta], output_gradients=dy)
+
+        return _onednn_layer_norm(x, gamma, beta, epsilon), backward
+
+    return forward(x, gamma, beta)
+
+
+def _layer_norm_call(self, inputs):
+    if not fused_kernel_usable() or len(inputs.shape) not in (2, 3):
+        return keras.layers.LayerNormalization.call(self, inputs)
+    x = tf.cast(inputs, tf.float32)  # Keras's LayerNorm computes in float32 under every policy
+    y = fused_layer_norm(x, tf.cast(self.gamma, tf.float32), tf.cast(self.beta, tf.float32), self.epsilon)
+    return tf.cast(y, self.compute_dtype)
+
+
+def _last_axis_affine(layer: keras.layers.LayerNormalization) -> bool:
+    axis = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+    return layer.center and layer.scale and not layer.rms_scaling and list(axis) in ([-1],)
+
+
+def use_fused_layer_norm(model: keras.Layer) -> keras.Layer:
+    """Gives every last-axis LayerNormalization inside `model` the oneDNN call; returns it."""
+    if keras.backend.backend() != "tensorflow":
+        return model
+    for layer in inner_layers(model):
+        if type(layer) is keras.layers.LayerNormalization and _last_axis_affine(layer):
+            layer.call = types.MethodType(_layer_norm_call, layer)
+    return model

@@ -1,0 +1,82 @@
+"""The oneDNN LayerNorm call of models/layer_norm.py computes what Keras's own LayerNormalization
+computes (values and gradients, inside tf.function), the traced graph really holds the oneDNN
+op, `portable_graph()` keeps it out, and every LayerNorm of the BERT encoder has the call."""
+
+import types
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from clue_tf.models.bert.backbone import BertEncoder
+from clue_tf.models.layer_norm import (OP_TYPE, _layer_norm_call, fused_kernel_usable, portable_graph,
+                                       use_fused_layer_norm)
+
+pytestmark = pytest.mark.skipif(
+    not tf.function(fused_kernel_usable)(),
+    reason="this TensorFlow has no oneDNN LayerNorm kernel here (no oneDNN, or a GPU / TPU is visible)")
+
+
+def _run(layer, inputs):
+    @tf.function
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(tf.cast(y, tf.float32) * tf.cos(tf.cast(y, tf.float32)))
+        return y, tape.gradient(loss, [x, *layer.trainable_weights])
+
+    y, grads = run(inputs)
+    ops = {op.type for op in run.get_concrete_function(inputs).graph.get_operations()}
+    return [y.numpy().astype(np.float32), *[g.numpy().astype(np.float32) for g in grads]], ops
+
+
+@pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("shape", [[3, 7, 32], [5, 32]])
+def test_oneDNN_call_equals_keras_values_and_gradients(dtype, shape):
+    layer = keras.layers.LayerNormalization(epsilon=1e-12, dtype=dtype)
+    layer.build([None, 32])
+    layer.gamma.assign(np.random.default_rng(0).uniform(0.5, 1.5, 32).astype(np.float32))
+    layer.beta.assign(np.random.default_rng(1).normal(0, 0.1, 32).astype(np.float32))
+    inputs = tf.cast(tf.random.stateless_normal(shape, [1, 2]) * 3 + 1, layer.compute_dtype)
+
+    layer.call = types.MethodType(_layer_norm_call, layer)
+    ours, our_ops = _run(layer, inputs)
+    layer.call = types.MethodType(keras.layers.LayerNormalization.call, layer)
+    theirs, their_ops = _run(layer, inputs)
+
+    assert OP_TYPE in our_ops and OP_TYPE not in their_ops
+    tolerance = 2e-5 if dtype == "float32" else 1e-2  # bfloat16 outputs: one rounding either side
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+
+
+def test_portable_graph_uses_keras_ops():
+    layer = keras.layers.LayerNormalization(epsilon=1e-12)
+    layer.build([None, 8])
+    layer.call = types.MethodType(_layer_norm_call, layer)
+    inputs = tf.ones([2, 8])
+    with portable_graph():
+        _, portable_ops = _run(layer, inputs)
+    _, fused_ops = _run(layer, inputs)
+    assert OP_TYPE not in portable_ops and OP_TYPE in fused_ops
+
+
+def test_xla_graphs_use_keras_ops():
+    """XLA has no kernel for the oneDNN op (and fuses Keras's ops itself)."""
+    layer = keras.layers.LayerNormalization(epsilon=1e-12)
+    layer.build([None, 8])
+    layer.call = types.MethodType(_layer_norm_call, layer)
+    compiled = tf.function(lambda x: layer(x), jit_compile=True)
+    np.testing.assert_allclose(compiled(tf.range(8.0)[None]).numpy()[0, :2], [-1.5275, -1.0911], atol=1e-4)
+    graph = compiled.get_concrete_function(tf.TensorSpec([None, 8])).graph
+    assert OP_TYPE not in {op.type for op in graph.get_operations()}
+
+
+def test_every_layer_norm_of_the_encoder_uses_it():
+    encoder = use_fused_layer_norm(BertEncoder(100, 2, 2, 16, 32, max_sequence_length=16))
+    norms = [layer for layer in encoder._flatten_layers() if type(layer) is keras.layers.LayerNormalization]
+    assert len(norms) == 1 + 2 * 2  # embeddings, then attention and feed-forward per block
+    assert all(layer.call.__func__ is _layer_norm_call for layer in norms)
