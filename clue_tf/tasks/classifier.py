@@ -199,7 +199,7 @@ class ClassifierRun:
         train_data = make_dataset(train, settings.train_batch_size, True, settings.bucket_by_length, settings.seed,
                                   settings.max_seq_length)
         dev_data, _ = evaluation_dataset(dev, settings.eval_batch_size, settings.bucket_by_length,
-                                         settings.max_seq_length)
+                                         settings.max_seq_length, self._any_length)
         return train_data, dev_data, steps_per_epoch, total
 
     def compile_for_training(self, total: int) -> None:
@@ -261,11 +261,17 @@ class ClassifierRun:
     def _probabilities(self, features, batch_size: int) -> np.ndarray:
         """Class probabilities in the order of `features` (batches come sorted by length)."""
         data, order = evaluation_dataset(features, batch_size, self.settings.bucket_by_length,
-                                         self.settings.max_seq_length)
+                                         self.settings.max_seq_length, self._any_length)
         logits = self._logits(data.map(lambda x, y: x))
         probabilities = np.empty(logits.shape, np.float32)
         probabilities[order] = softmax(logits)
         return probabilities
+
+    @property
+    def _any_length(self) -> bool:
+        """Evaluation batches may take any length (cut to their longest row): not under XLA or
+        on TPUs, which compile one program per shape."""
+        return not (self.settings.use_xla or isinstance(self.strategy, tf.distribute.TPUStrategy))
 
     def _logits(self, batches: tf.data.Dataset) -> np.ndarray:
         """The model's logits for every batch: one compiled call a batch on a single replica

@@ -126,14 +126,16 @@ def in_memory(features) -> Features:
     return Features(ids, segments, features.labels)
 
 
-def evaluation_dataset(features, batch_size: int, bucket: bool,
-                       max_seq_length: int) -> tuple[tf.data.Dataset, np.ndarray]:
+def evaluation_dataset(features, batch_size: int, bucket: bool, max_seq_length: int,
+                       exact_lengths: bool = False) -> tuple[tf.data.Dataset, np.ndarray]:
     """(batches of (inputs, labels), the row each output row is) for evaluation and prediction.
 
     `bucket`: rows sorted by length and cut into full batches, each cut to the first of
-    `bucket_lengths` that holds its longest row. Without `bucket`: file order, padded to
-    max_seq_length. Rows are padded once in memory, so a batch costs the pipeline one slice
-    (per-row work in tf.data competed with the model for a small machine's cores).
+    `bucket_lengths` that holds its longest row, or with `exact_lengths` to that row's length
+    (sorted batches then carry almost no padding; for graphs that take any length, not XLA's).
+    Without `bucket`: file order, padded to max_seq_length. Rows are padded once in memory, so
+    a batch costs the pipeline one slice (per-row work in tf.data competed with the model for
+    a small machine's cores).
     """
     features = in_memory(features)
     count = len(features.labels)
@@ -153,7 +155,7 @@ def evaluation_dataset(features, batch_size: int, bucket: bool,
               "padding_mask": present.astype(np.int32)}
     batches = tf.data.Dataset.from_tensor_slices((inputs, np.asarray(features.labels)[order])).batch(batch_size)
     if bucket:
-        widths = tf.constant(bucket_lengths(max_seq_length))
+        widths = tf.constant(list(range(1, width + 1)) if exact_lengths else bucket_lengths(max_seq_length))
 
         def cut_to_bucket(inputs, labels):
             longest = tf.reduce_max(tf.reduce_sum(inputs["padding_mask"], 1))
