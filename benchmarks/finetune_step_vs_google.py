@@ -8,11 +8,13 @@ always; ours with --bucket_by_length=false). Google: create_model, create_optimi
 (AdamWeightDecay, clipping), file_based_input_fn_builder, one session loop, in a subprocess
 (tests/oracles/google_bert.py finetune with "time_steps"). Ours: ClassifierRun's own dataset
 and compile, `fit` timed by a callback over the training batches only. Then our dev
-evaluation speed (lines/s, 10,000 TNEWS dev lines). Prints the median seconds per step and the
-ratio Google / ours (above 1: ours is faster). Needs ../shared and the test extra. ~3 min tiny.
+evaluation speed (lines/s, 10,000 TNEWS dev lines; --compare_layer_norm: with oneDNN's LayerNorm
+and with Keras's ops, alternating). Prints the median seconds per step and the ratio Google /
+ours (above 1: ours is faster). Needs ../shared and the test extra. ~3 min tiny.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -108,6 +110,28 @@ def eval_lines_per_second(run, dev, batch_size: int, bucket: bool, passes: int =
     return sorted(rates)[len(rates) // 2]
 
 
+def layer_norm_comparison(run, dev, batch_size: int, passes: int = 6) -> dict:
+    """Dev lines/s (by length) with oneDNN's LayerNorm and with Keras's own ops
+    (models/layer_norm.py), passes alternating in this one process: the median of each."""
+    from clue_tf.models.layer_norm import portable_graph
+
+    run.settings.bucket_by_length = True
+    steps = {}
+    for name in ("oneDNN LayerNorm", "Keras LayerNorm ops"):
+        run._predict_step = None
+        with portable_graph() if name.startswith("Keras") else contextlib.nullcontext():
+            run._probabilities(dev, batch_size)  # traced here, untimed
+        steps[name] = run._predict_step
+    rates = {name: [] for name in steps}
+    for _ in range(passes):
+        for name, step in steps.items():
+            run._predict_step = step
+            start = time.perf_counter()
+            run._probabilities(dev, batch_size)
+            rates[name].append(len(dev.labels) / (time.perf_counter() - start))
+    return {name: sorted(r)[len(r) // 2] for name, r in rates.items()}
+
+
 def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
     """(median seconds per training step, {padding: dev lines per second}) of run_classifier's pieces."""
     from clue_tf.tasks.classifier import ClassifierRun, ClassifierSettings
@@ -125,6 +149,9 @@ def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
     if args.skip_eval:
         return timer.seconds_per_step, {}
     _, dev = run._features(run.settings.dev_file, True)
+    if args.compare_layer_norm:
+        return timer.seconds_per_step, {f"by length, {name}": rate for name, rate in
+                                        layer_norm_comparison(run, dev, args.eval_batch).items()}
     return timer.seconds_per_step, {
         f"fixed {args.seq}": eval_lines_per_second(run, dev, args.eval_batch, bucket=False),
         "by length (the default)": eval_lines_per_second(run, dev, args.eval_batch, bucket=True)}
@@ -142,6 +169,8 @@ def main() -> None:
                         help="ours only (Google's loop is float32): for evaluation speed in bfloat16")
     parser.add_argument("--skip_google", action="store_true", help="only ours (for profiling changes)")
     parser.add_argument("--skip_eval", action="store_true", help="no dev evaluation timing")
+    parser.add_argument("--compare_layer_norm", action="store_true",
+                        help="evaluation with oneDNN's LayerNorm and with Keras's ops, alternating in one process")
     parser.add_argument("--shared_dir", default=str(ROOT.parent / "shared"))
     args = parser.parse_args()
     shared = Path(args.shared_dir)
