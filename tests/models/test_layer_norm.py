@@ -12,24 +12,11 @@ import tensorflow as tf
 from clue_tf.models.bert.backbone import BertEncoder
 from clue_tf.models.layer_norm import (OP_TYPE, _layer_norm_call, fused_kernel_usable, portable_graph,
                                        use_fused_layer_norm)
+from tests.models.traced import outputs_and_gradients
 
 pytestmark = pytest.mark.skipif(
     not tf.function(fused_kernel_usable)(),
     reason="this TensorFlow has no oneDNN LayerNorm kernel here (no oneDNN, or a GPU / TPU is visible)")
-
-
-def _run(layer, inputs):
-    @tf.function
-    def run(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = layer(x)
-            loss = tf.reduce_sum(tf.cast(y, tf.float32) * tf.cos(tf.cast(y, tf.float32)))
-        return y, tape.gradient(loss, [x, *layer.trainable_weights])
-
-    y, grads = run(inputs)
-    ops = {op.type for op in run.get_concrete_function(inputs).graph.get_operations()}
-    return [y.numpy().astype(np.float32), *[g.numpy().astype(np.float32) for g in grads]], ops
 
 
 @pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
@@ -42,9 +29,9 @@ def test_oneDNN_call_equals_keras_values_and_gradients(dtype, shape):
     inputs = tf.cast(tf.random.stateless_normal(shape, [1, 2]) * 3 + 1, layer.compute_dtype)
 
     layer.call = types.MethodType(_layer_norm_call, layer)
-    ours, our_ops = _run(layer, inputs)
+    ours, our_ops = outputs_and_gradients(layer, inputs)
     layer.call = types.MethodType(keras.layers.LayerNormalization.call, layer)
-    theirs, their_ops = _run(layer, inputs)
+    theirs, their_ops = outputs_and_gradients(layer, inputs)
 
     assert OP_TYPE in our_ops and OP_TYPE not in their_ops
     tolerance = 2e-5 if dtype == "float32" else 1e-2  # bfloat16 outputs: one rounding either side
@@ -59,8 +46,8 @@ def test_portable_graph_uses_keras_ops():
     layer.call = types.MethodType(_layer_norm_call, layer)
     inputs = tf.ones([2, 8])
     with portable_graph():
-        _, portable_ops = _run(layer, inputs)
-    _, fused_ops = _run(layer, inputs)
+        _, portable_ops = outputs_and_gradients(layer, inputs)
+    _, fused_ops = outputs_and_gradients(layer, inputs)
     assert OP_TYPE not in portable_ops and OP_TYPE in fused_ops
 
 

@@ -12,26 +12,14 @@ import tensorflow as tf
 from clue_tf.models.activations import KERAS_ACTIVATIONS
 from clue_tf.models.bert.backbone import BertEncoder
 from clue_tf.models.projections import _dense_call, _einsum_call, use_matmul_projections
-
-
-def _outputs_and_gradients(layer, inputs):
-    @tf.function
-    def run(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = layer(x)
-            loss = tf.reduce_sum(tf.cast(y, tf.float32) * tf.cos(tf.cast(y, tf.float32)))
-        return y, tape.gradient(loss, [x, *layer.trainable_weights])
-
-    y, grads = run(inputs)
-    return [y.numpy(), *[g.numpy() for g in grads]]
+from tests.models.traced import outputs_and_gradients
 
 
 def _assert_patched_equals_keras(layer, inputs, patched_call, keras_call):
     layer.call = types.MethodType(patched_call, layer)
-    ours = _outputs_and_gradients(layer, inputs)
+    ours, _ = outputs_and_gradients(layer, inputs)
     layer.call = types.MethodType(keras_call, layer)
-    theirs = _outputs_and_gradients(layer, inputs)
+    theirs, _ = outputs_and_gradients(layer, inputs)
     for a, b in zip(ours, theirs):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
