@@ -1,4 +1,4 @@
-"""Every use of Keras's and keras-hub's private surface, in one place.
+"""Every use of Keras's, keras-hub's and TensorFlow's private surface, in one place.
 
 What is not public API can change in any release; `tests/test_private_api.py` checks each
 entry against the installed versions (setup.cfg pins the tested ranges: keras>=3.10,<3.16,
@@ -31,8 +31,8 @@ from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
 __all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate",
-           "in_xla_context", "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function", "registered_op",
-           "replace_sublayer"]
+           "in_xla_context", "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function",
+           "registered_op", "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
 

@@ -116,3 +116,21 @@ def test_encoder_block_parts_still_make_keras_hubs_call(normalize_first):
     for part in private_api.ENCODER_BLOCK_PARTS:
         assert hasattr(layer, part), part
     np.testing.assert_allclose(np.asarray(compute_first_token_only(layer)(x, padding_mask=mask)), expected, atol=1e-6)
+
+
+def test_tensorflow_op_registry_and_onednn_flag_answer():
+    assert isinstance(private_api.onednn_enabled(), bool)
+    assert private_api.registered_op("MatMul") and private_api.registered_op("_FusedMatMul")
+    assert not private_api.registered_op("NoSuchOpAnywhere")
+
+
+def test_xla_context_is_seen_through_callers():
+    import tensorflow as tf
+
+    def inner():  # a fresh tf.function per caller: a traced one is reused whatever the caller
+        return tf.function(lambda x: x + float(private_api.in_xla_context()))
+
+    compiled_inner, plain_inner = inner(), inner()
+    assert float(tf.function(lambda x: compiled_inner(x), jit_compile=True)(tf.constant(0.0))) == 1.0
+    assert float(tf.function(lambda x: plain_inner(x))(tf.constant(0.0))) == 0.0
+    assert not private_api.in_xla_context()  # eager

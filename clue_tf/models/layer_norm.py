@@ -11,7 +11,9 @@ A layer's call emits that op when a graph is traced on a machine whose only devi
 CPUs and oneDNN is on, unless XLA compiles it (XLA fuses the LayerNorm itself); the backward
 pass differentiates Keras's own formula, recomputed from the input, so training gets Keras's
 gradients. `portable_graph()` turns it off while a float SavedModel is traced, so that model
-loads on any TensorFlow (GPUs, builds without oneDNN).
+loads on any TensorFlow (GPUs, builds without oneDNN). The choice is made when a graph is
+traced: a tf.function traced outside XLA and then called from an XLA-compiled one keeps the
+op (XLA then refuses it); our models are called directly inside each compiled step.
 """
 
 import contextlib

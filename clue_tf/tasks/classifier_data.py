@@ -155,11 +155,11 @@ def evaluation_dataset(features, batch_size: int, bucket: bool, max_seq_length: 
               "padding_mask": present.astype(np.int32)}
     batches = tf.data.Dataset.from_tensor_slices((inputs, np.asarray(features.labels)[order])).batch(batch_size)
     if bucket:
-        widths = tf.constant(list(range(1, width + 1)) if exact_lengths else bucket_lengths(max_seq_length))
+        widths = tf.constant(bucket_lengths(max_seq_length))
 
         def cut_to_bucket(inputs, labels):
             longest = tf.reduce_max(tf.reduce_sum(inputs["padding_mask"], 1))
-            cut = tf.gather(widths, tf.searchsorted(widths, tf.reshape(longest, [1])))[0]
+            cut = longest if exact_lengths else tf.gather(widths, tf.searchsorted(widths, tf.reshape(longest, [1])))[0]
             return {k: v[:, :cut] for k, v in inputs.items()}, labels
 
         batches = batches.map(cut_to_bucket)
