@@ -9,7 +9,8 @@ always; ours with --bucket_by_length=false). Google: create_model, create_optimi
 (tests/oracles/google_bert.py finetune with "time_steps"). Ours: ClassifierRun's own dataset
 and compile, `fit` timed by a callback over the training batches only. Then our dev
 evaluation speed (lines/s, 10,000 TNEWS dev lines; --compare_layer_norm: with oneDNN's LayerNorm
-and with Keras's ops, alternating). Prints the median seconds per step and the ratio Google /
+and with Keras's ops, alternating; --compare_optimizer: training steps with the fused Adam
+kernel and op by op, alternating). Prints the median seconds per step and the ratio Google /
 ours (above 1: ours is faster). Needs ../shared and the test extra. ~3 min tiny.
 """
 
@@ -132,6 +133,27 @@ def layer_norm_comparison(run, dev, batch_size: int, passes: int = 6) -> dict:
     return {name: sorted(r)[len(r) // 2] for name, r in rates.items()}
 
 
+def optimizer_comparison(run, train_data, blocks: int = 4, steps: int = 20) -> dict:
+    """Median training-step seconds with the fused Adam kernel and op by op (the optimizer's
+    `fused`), each traced once, blocks of `steps` alternating in this one process."""
+    functions = {}
+    for fused in (True, False):
+        run.model.optimizer.fused = fused
+        run.model.train_function = None
+        run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=3, verbose=0)  # traced with this setting
+        functions[fused] = run.model.train_function
+    times = {fused: [] for fused in functions}
+    for _ in range(blocks):
+        for fused, function in functions.items():
+            run.model.train_function = function
+            timer = StepTimer(skip=2)
+            run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=2 + steps, callbacks=[timer.callback],
+                          verbose=0)
+            times[fused] += timer.times
+    run.model.optimizer.fused, run.model.train_function = True, functions[True]  # the default again
+    return {("fused Adam kernel" if fused else "Adam op by op"): sorted(t)[len(t) // 2] for fused, t in times.items()}
+
+
 def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
     """(median seconds per training step, {padding: dev lines per second}) of run_classifier's pieces."""
     from clue_tf.tasks.classifier import ClassifierRun, ClassifierSettings
@@ -143,6 +165,9 @@ def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
         use_xla=args.xla, mixed_precision=args.mixed_precision))
     train_data, _, _, total = run.training_data()
     run.compile_for_training(total)
+    if args.compare_optimizer:
+        for name, seconds in optimizer_comparison(run, train_data).items():
+            print(f"clue-tf training step, {name}: {seconds:.3f} s/step")
     timer = StepTimer(skip=10)
     run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=10 + args.steps, callbacks=[timer.callback],
                   verbose=0)
@@ -171,6 +196,8 @@ def main() -> None:
     parser.add_argument("--skip_eval", action="store_true", help="no dev evaluation timing")
     parser.add_argument("--compare_layer_norm", action="store_true",
                         help="evaluation with oneDNN's LayerNorm and with Keras's ops, alternating in one process")
+    parser.add_argument("--compare_optimizer", action="store_true",
+                        help="training steps with the fused Adam kernel and op by op, alternating in one process")
     parser.add_argument("--shared_dir", default=str(ROOT.parent / "shared"))
     args = parser.parse_args()
     shared = Path(args.shared_dir)

@@ -45,7 +45,7 @@ def trace_step(size_name: str, precision: str, logdir: str, steps: int, model: s
     tf.profiler.experimental.stop()
 
 
-def trace_finetune_steps(size_name: str, precision: str, logdir: str, steps: int) -> None:
+def trace_finetune_steps(size_name: str, precision: str, logdir: str, steps: int, seq: int = 64) -> None:
     """run_classifier's dataset, compile and fit (bucketing off), traced after 10 warm-up steps."""
     from pathlib import Path
 
@@ -60,7 +60,7 @@ def trace_finetune_steps(size_name: str, precision: str, logdir: str, steps: int
     data = bench.tnews_folder(shared, work, 2000)
     run = ClassifierRun(ClassifierSettings(
         task_name="tnews", data_dir=str(data), output_dir=str(work / "ours"), bundle_dir=str(bundle), do_train=True,
-        max_seq_length=64, train_batch_size=32, learning_rate=1e-4, bucket_by_length=False, seed=1,
+        max_seq_length=seq, train_batch_size=32, learning_rate=1e-4, bucket_by_length=False, seed=1,
         mixed_precision=precision))
     train_data, _, _, total = run.training_data()
     run.compile_for_training(total)
@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--size", default="tiny", choices=["tiny", "base"])
     parser.add_argument("--precision", default="mixed_bfloat16", choices=["float32", "mixed_bfloat16"])
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--seq", type=int, default=64, help="--mode=finetune: every row padded to this length")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--model", default="ours", choices=["ours", "keras_hub", "model_garden"],
                         help="model_garden: run with the python of an environment that has tf-models-official")
@@ -108,7 +109,7 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with tempfile.TemporaryDirectory() as logdir:
         if args.mode == "finetune":
-            trace_finetune_steps(args.size, args.precision, logdir, args.steps)
+            trace_finetune_steps(args.size, args.precision, logdir, args.steps, args.seq)
         else:
             trace_step(args.size, args.precision, logdir, args.steps, args.model)
         totals = kernel_time_by_op(logdir)

@@ -14,9 +14,11 @@ its one all-reduce: Keras's own `global_clipnorm` clips each replica's partial g
 before the reduce, and clipping in the training loop would cost a second all-reduce.
 """
 
+import math
 from typing import Optional
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -69,6 +71,12 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps}
 
 
+def _kernel_moment_scale(beta: float) -> float:
+    """How much larger ApplyAdam's moment is than Google's: float32 (1 - beta) over (1 - beta) in float32."""
+    beta32 = float(np.float32(beta))
+    return (1.0 - beta32) / float(np.float32(1.0 - beta))
+
+
 class _GoogleAdamBase(ClipAfterAllReduce, keras.optimizers.Optimizer):
     """Adam moments without bias correction, decay added to the update (Google's form)."""
 
@@ -103,14 +111,44 @@ class _GoogleAdamBase(ClipAfterAllReduce, keras.optimizers.Optimizer):
 
 @keras.saving.register_keras_serializable(package="clue_tf")
 class AdamWeightDecay(_GoogleAdamBase):
-    """Google BERT's AdamWeightDecayOptimizer: w -= lr * (m / (sqrt(v) + eps) + decay * w)."""
+    """Google BERT's AdamWeightDecayOptimizer: w -= lr * (m / (sqrt(v) + eps) + decay * w);
+    `fused` runs float32 weights' step as one TensorFlow kernel (False: op by op, same weights)."""
 
-    def __init__(self, learning_rate, name: str = "adam_weight_decay", **kwargs):
+    def __init__(self, learning_rate, name: str = "adam_weight_decay", fused: bool = True, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
+        self.fused = fused
 
     def update_step(self, gradient, variable, learning_rate):
         lr = ops.cast(learning_rate, variable.dtype)
-        self.assign_sub(variable, ops.multiply(lr, self._update(gradient, variable)))
+        if not (self.fused and self._apply_fused(gradient, variable, lr)):
+            self.assign_sub(variable, ops.multiply(lr, self._update(gradient, variable)))
+
+    def _apply_fused(self, gradient, variable, lr) -> bool:
+        """Google's Adam step as TensorFlow's one-pass ApplyAdam kernel (about half the time of the
+        op-by-op form), decay first from the old weight; False for weights that are not float32.
+
+        The kernel weighs the new gradient by float32 `1 - beta`, where Google's code weighs it by
+        `1 - beta` rounded from double: 1 - float32(0.999) is 1.3e-5 below float32(0.001). So the
+        kernel's slots hold Google's moments times (1 - float32(beta)) / float32(1 - beta) exactly,
+        and the step's rate and epsilon carry the inverse factors: the weights follow Google's.
+        """
+        variable = variable.value if isinstance(variable, keras.Variable) else variable
+        if variable.dtype != tf.float32:
+            return False
+        index = self._get_variable_index(variable)
+        m, v = self._m[index].value, self._v[index].value
+        if self.decay_rate and self._use_weight_decay(variable):
+            variable.assign_sub(variable * (lr * self.decay_rate))
+        m_scale, v_scale = (_kernel_moment_scale(beta) for beta in (self.beta_1, self.beta_2))
+        # Both beta powers 0: ApplyAdam's bias correction sqrt(1 - 0) / (1 - 0) is 1, Google's form.
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle, m=m.handle, v=v.handle, beta1_power=tf.constant(0.0), beta2_power=tf.constant(0.0),
+            lr=lr * (math.sqrt(v_scale) / m_scale), beta1=tf.constant(self.beta_1), beta2=tf.constant(self.beta_2),
+            epsilon=tf.constant(self.epsilon * math.sqrt(v_scale)), grad=tf.convert_to_tensor(ops.cast(gradient, tf.float32)))
+        return True
+
+    def get_config(self):
+        return {**super().get_config(), "fused": self.fused}
 
 
 @keras.saving.register_keras_serializable(package="clue_tf")

@@ -43,9 +43,11 @@ def problem(seed: int = 0) -> dict:
     return data
 
 
-def our_run(kind: str, data: dict) -> dict:
+def our_run(kind: str, data: dict, fused: bool = True) -> dict:
     variables = [keras.Variable(data[f"init/{n}"], name=ours) for n, (ours, _) in VARIABLES.items()]
     optimizer = make_optimizer(kind, LR, TOTAL, WARMUP)
+    if kind == "adamw":
+        optimizer.fused = fused
     after = {n: [] for n in VARIABLES}
     clipped_steps = 0
     for step in range(STEPS):
@@ -58,10 +60,10 @@ def our_run(kind: str, data: dict) -> dict:
     return {n: np.stack(values) for n, values in after.items()}
 
 
-@pytest.mark.parametrize("kind", ["adamw", "lamb"])
-def test_fifty_steps_equal_googles_optimizer(kind):
+@pytest.mark.parametrize("kind,fused", [("adamw", True), ("adamw", False), ("lamb", False)])
+def test_fifty_steps_equal_googles_optimizer(kind, fused):
     data = problem()
-    theirs, ours = google_run(kind, data), our_run(kind, data)
+    theirs, ours = google_run(kind, data), our_run(kind, data, fused)
     for name in VARIABLES:
         np.testing.assert_allclose(ours[name], theirs[f"after/{name}"], atol=1e-6, rtol=0, err_msg=name)
     schedule = WarmupLinearDecay(LR, TOTAL, WARMUP)
@@ -75,3 +77,15 @@ def test_keras_adamw_is_the_bias_corrected_alternative():
     google, keras_adamw = our_run("adamw", data), our_run("adamw_keras", data)
     name = "layer/dense/kernel"
     assert np.abs(google[name][WARMUP] - keras_adamw[name][WARMUP]).max() > 1e-3
+
+
+@pytest.mark.parametrize("fused,kernel_count", [(True, len(VARIABLES)), (False, 0)])
+def test_fused_adam_is_one_kernel_per_float32_weight(fused, kernel_count):
+    """The fused step really runs TensorFlow's ApplyAdam (the parity test above holds either way)."""
+    variables = [keras.Variable(np.ones(shape, np.float32), name=ours) for ours, shape in VARIABLES.values()]
+    optimizer = make_optimizer("adamw", LR, TOTAL, WARMUP)
+    optimizer.fused = fused
+    optimizer.build(variables)
+    step = tf.function(lambda gradients: optimizer.apply_gradients(zip(gradients, variables)))
+    graph = step.get_concrete_function([tf.TensorSpec(v.shape, tf.float32) for v in variables]).graph
+    assert [op.type for op in graph.get_operations()].count("ResourceApplyAdam") == kernel_count
