@@ -8,7 +8,8 @@ its graph rewrite substitutes for Keras 2's LayerNorm pattern but not for Keras 
 faster on [3200, 256] (benchmarks/finetune_step_vs_google.py names the evaluation rate).
 
 A layer's call emits that op when a graph is traced on a machine whose only devices are
-CPUs and oneDNN is on, unless XLA compiles it (XLA fuses the LayerNorm itself); the backward
+CPUs and oneDNN is on, unless XLA compiles it (XLA fuses the LayerNorm itself), for inputs
+of at least FUSED_MIN_ELEMENTS (smaller ones, as one served text, run Keras's ops); the backward
 pass differentiates Keras's own formula, recomputed from the input, so training gets Keras's
 gradients. `portable_graph()` turns it off while a float SavedModel is traced, so that model
 loads on any TensorFlow (GPUs, builds without oneDNN). The choice is made when a graph is
@@ -29,6 +30,11 @@ from tensorflow.core.framework import attr_value_pb2
 from clue_tf.private_api import in_xla_context, inner_layers, onednn_enabled, registered_op
 
 OP_TYPE = "_MklLayerNorm"
+# oneDNN's kernel sets itself up on every call (~90 us on an AMD EPYC), Keras's ops take ~30 us
+# plus their passes: below about 2^16 elements (one text served at base width: 25 x 768) Keras's
+# ops are faster, above it oneDNN's (3x at [3200, 256]). Shapes known only at run time choose
+# with a tf.cond.
+FUSED_MIN_ELEMENTS = 1 << 16
 _state = threading.local()
 
 
@@ -59,7 +65,7 @@ def fused_kernel_usable() -> bool:
 
 
 def _onednn_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: float) -> tf.Tensor:
-    op = x.graph.create_op(
+    op = tf.compat.v1.get_default_graph().create_op(  # the graph being traced: a tf.cond branch captures x
         OP_TYPE, [x, gamma, beta], [x.dtype], name="onednn_layer_norm",
         attrs={"T": attr_value_pb2.AttrValue(type=x.dtype.as_datatype_enum),
                "epsilon": attr_value_pb2.AttrValue(f=epsilon)})
@@ -88,9 +94,21 @@ def fused_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: f
 def _layer_norm_call(self, inputs):
     if not fused_kernel_usable() or len(inputs.shape) not in (2, 3):
         return keras.layers.LayerNormalization.call(self, inputs)
+
+    # Read outside the tf.cond below: a read inside one branch is out of reach of its gradient.
     x = tf.cast(inputs, tf.float32)  # Keras's LayerNorm computes in float32 under every policy
-    y = fused_layer_norm(x, tf.cast(self.gamma, tf.float32), tf.cast(self.beta, tf.float32), self.epsilon)
-    return tf.cast(y, self.compute_dtype)
+    gamma, beta = tf.cast(self.gamma, tf.float32), tf.cast(self.beta, tf.float32)
+
+    def fused():
+        return tf.cast(fused_layer_norm(x, gamma, beta, self.epsilon), self.compute_dtype)
+
+    def keras_ops():
+        return keras.layers.LayerNormalization.call(self, inputs)
+
+    elements = inputs.shape.num_elements()
+    if elements is not None:
+        return fused() if elements >= FUSED_MIN_ELEMENTS else keras_ops()
+    return tf.cond(tf.size(inputs) >= FUSED_MIN_ELEMENTS, fused, keras_ops)
 
 
 def _last_axis_affine(layer: keras.layers.LayerNormalization) -> bool:
