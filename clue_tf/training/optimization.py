@@ -72,7 +72,7 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def _kernel_moment_scale(beta: float) -> float:
-    """How much larger ApplyAdam's moment is than Google's: float32 (1 - beta) over (1 - beta) in float32."""
+    """How much larger ApplyAdam's moment is than Google's: (1 - float32(beta)) / float32(1 - beta)."""
     beta32 = float(np.float32(beta))
     return (1.0 - beta32) / float(np.float32(1.0 - beta))
 
