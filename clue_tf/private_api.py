@@ -14,6 +14,9 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
   keras-hub's TransformerEncoder for RoFormer's and NEZHA's; `MultiHeadAttention`'s
   `_compute_attention`, `_key_dim`, `_dropout`, `_kernel_initializer`, `_bias_initializer`
   (models/position_attention.py).
+- The parts of a built MultiHeadAttention in FUSED_ATTENTION_PARTS and Keras's
+  `get_keras_mask`: the fused self-attention call runs them in Keras's order and leaves
+  masked tensors to Keras's call (models/fused_attention.py).
 - keras-hub TransformerEncoder's sublayers and `normalize_first` (ENCODER_BLOCK_PARTS): the
   first-token call of a classifier's last layer runs them in the order keras-hub's `call` does
   (models/first_token.py).
@@ -27,14 +30,19 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
 """
 
 import keras
+from keras.src.backend import get_keras_mask  # noqa: F401  (re-exported)
 from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-exported)
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
-__all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS", "gelu_approximate",
-           "in_xla_context", "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function",
+__all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "FUSED_ATTENTION_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS",
+           "gelu_approximate", "get_keras_mask", "in_xla_context", "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function",
            "registered_op", "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
+
+# What the fused self-attention (models/fused_attention.py) reads of a built MultiHeadAttention.
+FUSED_ATTENTION_PARTS = ("_query_dense", "_key_dense", "_value_dense", "_output_dense", "_masked_softmax",
+                         "_dropout_layer", "_dropout", "_inverse_sqrt_key_dim", "_attention_axes")
 
 ENCODER_BLOCK_PARTS = ("normalize_first", "_self_attention_layer", "_self_attention_layer_norm",
                        "_self_attention_dropout", "_feedforward_layer_norm", "_feedforward_intermediate_dense",

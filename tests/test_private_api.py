@@ -66,6 +66,19 @@ def test_t5_seq2seq_lm_generation_hooks_keep_their_parameters(method):
     assert tuple(parameters[: len(private_api.SEQ2SEQ_HOOKS[method])]) == private_api.SEQ2SEQ_HOOKS[method]
 
 
+@pytest.mark.parametrize("part", private_api.FUSED_ATTENTION_PARTS)
+def test_built_multi_head_attention_has_the_parts_the_fused_call_reads(part):
+    attention = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    x = np.zeros((1, 3, 8), np.float32)
+    attention(x, x)
+    assert hasattr(attention, part), part
+
+
+def test_get_keras_mask_reads_a_tensors_keras_mask():
+    x = keras.layers.Masking()(np.array([[[1.0], [0.0]]], np.float32))
+    assert private_api.get_keras_mask(x).numpy().tolist() == [[True, False]]
+
+
 @pytest.mark.parametrize("hook", private_api.ATTENTION_HOOKS)
 def test_multi_head_attention_hook_exists(hook):
     attention = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)

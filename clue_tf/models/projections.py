@@ -39,19 +39,19 @@ def _matmul(layer, inputs, kernel, contracted: int, training=None):
     return tf.reshape(outputs, tf.concat([leading, list(kernel.shape[contracted:])], 0))
 
 
-def _plain(layer) -> bool:
+def plain_kernel(layer) -> bool:
     """Neither quantized nor LoRA: the layer's kernel is one stored tensor."""
     return not (getattr(layer, "quantization_mode", None) or getattr(layer, "lora_enabled", False))
 
 
 def _einsum_call(self, inputs, training=None):
-    if not _plain(self):
+    if not plain_kernel(self):
         return keras.layers.EinsumDense.call(self, inputs, training=training)
     return _matmul(self, inputs, self.kernel, CONTRACTED_AXES[self.equation], training)
 
 
 def _dense_call(self, inputs, training=None):
-    if not _plain(self) or len(inputs.shape) < 2:
+    if not plain_kernel(self) or len(inputs.shape) < 2:
         return keras.layers.Dense.call(self, inputs, training=training)
     return _matmul(self, inputs, self.kernel, 1, training)
 

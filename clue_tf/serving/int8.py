@@ -49,14 +49,21 @@ def _contracted_axes(layer: keras.Layer) -> int:
     return CONTRACTED_AXES[layer.equation] if isinstance(layer, keras.layers.EinsumDense) else 1
 
 
+def _int8_operands(layer: keras.Layer) -> tuple:
+    """The layer's int8 kernel as [width, units] and its column sums (numpy)."""
+    contracted = _contracted_axes(layer)
+    width = math.prod(list(layer.kernel.shape)[:contracted])
+    kernel = np.asarray(layer.kernel).reshape(width, -1)
+    return kernel, kernel.astype(np.float32).sum(0)
+
+
 def _int8_call_for(layer: keras.Layer):
     """The replacement for `layer.quantized_call`: the int8 kernel [width, units] and its
     column sums as graph constants (made when traced, not captured)."""
     contracted = _contracted_axes(layer)
     kernel_shape = list(layer.kernel.shape)
-    width = math.prod(kernel_shape[:contracted])
-    kernel = np.asarray(layer.kernel).reshape(width, -1)
-    kernel_sum = kernel.astype(np.float32).sum(0)
+    kernel, kernel_sum = layer.int8_operands
+    width = kernel.shape[0]
 
     def quantized_call(self, inputs, training=None):
         outputs = int8_matmul(tf.reshape(inputs, [-1, width]), tf.constant(kernel),
@@ -68,6 +75,22 @@ def _int8_call_for(layer: keras.Layer):
         return self.activation(outputs) if self.activation is not None else outputs
 
     return quantized_call
+
+
+def stacked_int8_product(layers: list, inputs_2d: tf.Tensor) -> tf.Tensor:
+    """`inputs_2d` times the int8 kernels of `layers` side by side, plus their biases: one
+    oneDNN call for the attention's query, key and value (models/fused_attention.py). Each
+    unit keeps its own scale and each row its own magnitude, so the product equals the
+    layers' separate ones."""
+    kernel = np.concatenate([layer.int8_operands[0] for layer in layers], axis=1)
+    kernel_sum = np.concatenate([layer.int8_operands[1] for layer in layers])
+    scale = tf.concat([tf.reshape(layer.kernel_scale, [-1]) for layer in layers], 0)
+    product = int8_matmul(inputs_2d, tf.constant(kernel), scale, tf.constant(kernel_sum))
+    if all(layer.bias is not None for layer in layers):
+        product = tf.nn.bias_add(product, tf.concat([tf.reshape(layer.bias, [-1]) for layer in layers], 0))
+    elif any(layer.bias is not None for layer in layers):
+        raise ClueTfError(f"{layers[0].name}: int8 attention projections with and without biases")
+    return product
 
 
 def quantizable_layers(encoder: keras.Layer) -> list:
@@ -98,5 +121,8 @@ def quantize_encoder_int8(encoder: keras.Layer) -> list:
     for layer in layers:
         if layer.quantization_mode is None:
             layer.quantize("int8")
+        layer.int8_operands = _int8_operands(layer)
         layer.quantized_call = types.MethodType(_int8_call_for(layer), layer)
+        if type(layer) is keras.layers.EinsumDense and layer.equation == "abc,cde->abde":
+            layer.stacked_product = stacked_int8_product
     return [layer.kernel for layer in layers]

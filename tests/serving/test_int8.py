@@ -17,6 +17,7 @@ from tests.serving.test_saved_model import (MAX_SEQ_LENGTH, classifier_bundle, l
                                             task_settings)
 
 ENCODER_DENSE_PER_LAYER = 6  # query, key, value, attention output, intermediate, output
+INT8_PRODUCTS_PER_LAYER = 4  # query, key and value as one (models/fused_attention.py)
 
 
 def per_token_int8_reference(x: np.ndarray, kernel: np.ndarray, kernel_scale: np.ndarray) -> np.ndarray:
@@ -41,6 +42,25 @@ def test_int8_matmul_is_the_integer_product():
     assert np.abs(got[5]).max() < 1e-6
     exact = x.astype(np.float64) @ (kernel / kernel_scale.astype(np.float64))
     assert np.abs(got - exact).max() < 0.02 * np.abs(exact).max()  # and it is close to the float product
+
+
+def test_stacked_int8_product_is_the_layers_products_side_by_side():
+    """Query, key and value in one int8 call: each unit keeps its scale and each token its
+    magnitude, so the product is the three layers' own, concatenated."""
+    import keras
+
+    from clue_tf.serving.int8 import quantize_encoder_int8, stacked_int8_product
+
+    attention = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)
+    x = tf.random.stateless_normal([3, 5, 16], [5, 6])
+    attention(x, x)
+    layers = [attention._query_dense, attention._key_dense, attention._value_dense]
+    for layer in layers:
+        layer.bias.assign(tf.random.stateless_normal(layer.bias.shape, [7, 8]))
+    quantize_encoder_int8(attention)
+    stacked = stacked_int8_product(layers, tf.reshape(x, [-1, 16])).numpy()
+    separate = np.concatenate([tf.reshape(layer(x), [15, -1]).numpy() for layer in layers], axis=1)
+    np.testing.assert_allclose(stacked, separate, rtol=1e-6, atol=1e-6)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +99,11 @@ def test_int8_export_holds_each_int8_kernel_once_as_a_graph_constant(exports):
     keeps a constant weight's reordered copy between calls), not variables, and no float
     kernel of theirs is left."""
     _, int8, _, _ = exports
-    assert len(int8_constants(Path(int8))) == 2 * ENCODER_DENSE_PER_LAYER + 1  # two layers and the pooler
+    constants = int8_constants(Path(int8))
+    assert len(constants) == 2 * INT8_PRODUCTS_PER_LAYER + 1  # two layers and the pooler
+    hidden, intermediate = 32, 64
+    assert sum(np.prod([d.size for d in shape.dim]) for shape in constants) == \
+        2 * (4 * hidden * hidden + 2 * hidden * intermediate) + hidden * hidden  # every kernel, once
     dtypes = tf.train.load_checkpoint(str(Path(int8) / "variables" / "variables")).get_variable_to_dtype_map()
     assert not [name for name, dtype in dtypes.items() if dtype == tf.int8]
     assert len([name for name in dtypes if "kernel_scale" in name]) == 2 * ENCODER_DENSE_PER_LAYER + 1

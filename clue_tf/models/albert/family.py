@@ -94,11 +94,12 @@ class AlbertFamily(EncoderFamily):
 
     def build_encoder(self, config: AlbertConfig, dtype=None, first_token_only: bool = False):
         from clue_tf.models.dropout import use_bit_mask_dropout
+        from clue_tf.models.fused_attention import use_fused_attention
         from clue_tf.models.layer_norm import use_fused_layer_norm
         from clue_tf.models.projections import use_matmul_projections
 
         encoder = self.encoder_class().from_albert_config(config, dtype=dtype, first_token_only=first_token_only)
-        return use_fused_layer_norm(use_matmul_projections(use_bit_mask_dropout(encoder)))
+        return use_fused_layer_norm(use_fused_attention(use_matmul_projections(use_bit_mask_dropout(encoder))))
 
     def encoder_config(self, encoder) -> AlbertConfig:
         return encoder.albert_config()

@@ -24,6 +24,7 @@ from clue_tf.models.bert.config import ENCODER_FIELDS, BertConfig
 from clue_tf.models.config_fields import arguments_from, fields_from
 from clue_tf.models.dropout import use_bit_mask_dropout
 from clue_tf.models.first_token import compute_first_token_only
+from clue_tf.models.fused_attention import use_fused_attention
 from clue_tf.models.layer_norm import use_fused_layer_norm
 from clue_tf.models.projections import use_matmul_projections
 from clue_tf.models.position_attention import POSITION_ENCODINGS, PositionalTransformerEncoder
@@ -171,6 +172,7 @@ class BertEncoder(keras_hub.models.Backbone):
         self.first_token_only = first_token_only
         use_bit_mask_dropout(self)  # the cheaper dropout mask; the config stays Keras's
         use_matmul_projections(self)  # projections and dense layers as 2-D matmuls, as Google's
+        use_fused_attention(self)  # query, key and value as one matmul; two head transposes a layer
         use_fused_layer_norm(self)  # oneDNN's one-pass LayerNorm on CPUs
 
     def get_config(self) -> dict:
