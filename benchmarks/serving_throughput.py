@@ -4,15 +4,18 @@ text-classification pipeline (PyTorch float32, and int8 by torch's dynamic quant
 on the same weights, in one run.
 
   python benchmarks/serving_throughput.py [--models=roberta-tiny-clue,chinese_L-12_H-768_A-12]
-         [--threads=2] [--batch_size=64] [--latency_requests=200] [--batches=10]
+         [--threads=2] [--batch_size=64] [--latency_requests=200] [--batches=10] [--rounds=3]
          [--tnews_bundle=DIR]
 
 Each model is the registry architecture with Google's Chinese vocab, random weights moved
 by N(0, 0.05) and a 15-label classifier head (TNEWS'), exported once and loaded by every
-side. Inputs are TNEWS' dev sentences (../shared). Figures: batch-1 latency p50 / p99 (ms)
-over --latency_requests single-text calls and batch throughput (examples/s) over
---batches batches of --batch_size, after a warm-up; `labels` is the share of the
-throughput texts whose label equals our float32 SavedModel's.
+side. Inputs are TNEWS' dev sentences (../shared). Every system is loaded and warmed up (one pass
+over the single texts, so each length's kernels are made once, as in a server's steady state),
+then the systems take turns for --rounds rounds, so the machine's drift falls on all alike.
+Figures: batch-1 latency p50 / p99 (ms) over every round's --latency_requests single-text
+calls and the median over rounds of batch throughput (examples/s, --batches batches of
+--batch_size); `labels` is the share of the throughput texts whose label equals our float32
+SavedModel's.
 
 --tnews_bundle (a run_classifier best_bundle fine-tuned on TNEWS') adds what int8 costs in
 accuracy: TNEWS' dev accuracy of our float32 and int8 SavedModels and of HF's float32 and
@@ -32,12 +35,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "data")
 
 
-def timings(call, single_texts, batches) -> dict:
-    """p50 / p99 batch-1 latency (ms), examples/s over the batches, and the batch labels."""
-    import numpy as np
+def warm_up(call, single_texts, batches) -> None:
+    """One pass over the single texts and the first batch: traces, allocates and caches each
+    length's kernels once, as a server would have by its steady state."""
+    for text in single_texts:
+        call([text])
+    call(batches[0])
 
-    call(single_texts[:1])
-    call(batches[0])  # warm-up: traces and allocates for both shapes
+
+def timed_round(call, single_texts, batches) -> tuple:
+    """(batch-1 latencies in ms, batch seconds, the batch labels) for one pass."""
     latencies = []
     for text in single_texts:
         start = time.perf_counter()
@@ -47,9 +54,29 @@ def timings(call, single_texts, batches) -> dict:
     start = time.perf_counter()
     for batch in batches:
         labels.extend(call(batch))
-    seconds = time.perf_counter() - start
-    return {"p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
-            "examples_per_s": sum(map(len, batches)) / seconds, "labels": labels}
+    return latencies, time.perf_counter() - start, labels
+
+
+def timings(calls: dict, single_texts, batches, rounds: int) -> dict:
+    """Per system: p50 / p99 batch-1 latency (ms) and median examples/s over `rounds`
+    rounds in which the systems take turns (so drift of the machine falls on all alike),
+    and the batch labels."""
+    import numpy as np
+
+    for call in calls.values():
+        warm_up(call, single_texts, batches)
+    latencies = {system: [] for system in calls}
+    rates = {system: [] for system in calls}
+    labels = {}
+    for _ in range(rounds):
+        for system, call in calls.items():
+            round_latencies, seconds, labels[system] = timed_round(call, single_texts, batches)
+            latencies[system] += round_latencies
+            rates[system].append(sum(map(len, batches)) / seconds)
+    return {system: {"p50_ms": float(np.percentile(latencies[system], 50)),
+                     "p99_ms": float(np.percentile(latencies[system], 99)),
+                     "examples_per_s": float(np.median(rates[system])), "labels": labels[system]}
+            for system in calls}
 
 
 def build_model(name: str, vocab: str, folder: str, num_labels: int,
@@ -141,6 +168,7 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--latency_requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds in which the systems take turns")
     parser.add_argument("--max_seq_length", type=int, default=128)
     parser.add_argument("--systems", default="ours_float32,ours_bfloat16,ours_int8,keras_hub,hf_torch,hf_torch_int8")
     parser.add_argument("--tnews_bundle", default=None, help="a TNEWS-tuned bundle: int8's accuracy cost")
@@ -160,7 +188,7 @@ def main() -> None:
     batches = [texts[i * args.batch_size:(i + 1) * args.batch_size] for i in range(args.batches)]
     num_labels = 15
     print(f"{args.threads} threads; batch-1 latency over {len(single)} TNEWS dev texts, throughput over "
-          f"{args.batches} x {args.batch_size}; max_seq_length {args.max_seq_length}")
+          f"{args.batches} x {args.batch_size}; max_seq_length {args.max_seq_length}; {args.rounds} rounds, systems in turn")
     print("| model | system | p50 ms | p99 ms | examples/s | vs HF (throughput) | labels = ours fp32 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in args.models.split(","):
@@ -174,7 +202,8 @@ def main() -> None:
             "hf_torch": lambda: hf_pipeline(folder, num_labels, args.batch_size, args.max_seq_length),
             "hf_torch_int8": lambda: hf_pipeline(folder, num_labels, args.batch_size, args.max_seq_length, True),
         }
-        results = {system: timings(makers[system](), single, batches) for system in args.systems.split(",")}
+        calls = {system: makers[system]() for system in args.systems.split(",")}
+        results = timings(calls, single, batches, args.rounds)
         reference = results.get("ours_float32", {}).get("labels")
         hf = results.get("hf_torch", {}).get("examples_per_s")
         for system, r in results.items():
