@@ -12,7 +12,9 @@ stops). The op has a CPU kernel only (TensorFlow's x86 oneDNN builds): int8 is f
 The int8 kernels enter the traced graph as constants, as a frozen TF1 serving graph held its
 weights: oneDNN keeps its reordered copy of a constant weight between calls but reorders a
 variable's on every call, which at one short text was half the time (BERT-base batch-1 p50
-42.7 -> 23.6 ms on an AMD EPYC). So a quantized layer serves, it does not train.
+42.7 -> 23.6 ms on an AMD EPYC). Their per-unit scales are constants too (the graph folds
+their reciprocals once instead of reading and dividing per call; Keras's scale variables stay
+in the checkpoint). So a quantized layer serves, it does not train.
 """
 
 import math
@@ -50,24 +52,25 @@ def _contracted_axes(layer: keras.Layer) -> int:
 
 
 def _int8_operands(layer: keras.Layer) -> tuple:
-    """The layer's int8 kernel as [width, units] and its column sums (numpy)."""
+    """The layer's int8 kernel as [width, units], its column sums and its per-unit scale
+    (numpy): constants of the traced graph, which folds the scale's reciprocal once."""
     contracted = _contracted_axes(layer)
     width = math.prod(list(layer.kernel.shape)[:contracted])
     kernel = np.asarray(layer.kernel).reshape(width, -1)
-    return kernel, kernel.astype(np.float32).sum(0)
+    return kernel, kernel.astype(np.float32).sum(0), np.asarray(layer.kernel_scale, np.float32).reshape(-1)
 
 
 def _int8_call_for(layer: keras.Layer):
-    """The replacement for `layer.quantized_call`: the int8 kernel [width, units] and its
-    column sums as graph constants (made when traced, not captured)."""
+    """The replacement for `layer.quantized_call`: the int8 kernel [width, units], its
+    column sums and scales as graph constants (made when traced, not captured)."""
     contracted = _contracted_axes(layer)
     kernel_shape = list(layer.kernel.shape)
-    kernel, kernel_sum = layer.int8_operands
+    kernel, kernel_sum, kernel_scale = layer.int8_operands
     width = kernel.shape[0]
 
     def quantized_call(self, inputs, training=None):
-        outputs = int8_matmul(tf.reshape(inputs, [-1, width]), tf.constant(kernel),
-                              tf.reshape(self.kernel_scale, [-1]), tf.constant(kernel_sum))
+        outputs = int8_matmul(tf.reshape(inputs, [-1, width]), tf.constant(kernel), tf.constant(kernel_scale),
+                              tf.constant(kernel_sum))
         if self.bias is not None:
             outputs = tf.nn.bias_add(outputs, tf.reshape(self.bias, [-1]))
         leading = tf.shape(inputs)[: len(inputs.shape) - contracted]
@@ -83,9 +86,8 @@ def stacked_int8_product(layers: list, inputs_2d: tf.Tensor) -> tf.Tensor:
     unit keeps its own scale and each row its own magnitude, so the product equals the
     layers' separate ones."""
     kernel = np.concatenate([layer.int8_operands[0] for layer in layers], axis=1)
-    kernel_sum = np.concatenate([layer.int8_operands[1] for layer in layers])
-    scale = tf.concat([tf.reshape(layer.kernel_scale, [-1]) for layer in layers], 0)
-    product = int8_matmul(inputs_2d, tf.constant(kernel), scale, tf.constant(kernel_sum))
+    kernel_sum, kernel_scale = (np.concatenate([layer.int8_operands[i] for layer in layers]) for i in (1, 2))
+    product = int8_matmul(inputs_2d, tf.constant(kernel), tf.constant(kernel_scale), tf.constant(kernel_sum))
     if all(layer.bias is not None for layer in layers):
         product = tf.nn.bias_add(product, tf.concat([tf.reshape(layer.bias, [-1]) for layer in layers], 0))
     elif any(layer.bias is not None for layer in layers):
