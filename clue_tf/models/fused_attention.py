@@ -19,6 +19,7 @@ import types
 import keras
 import tensorflow as tf
 
+from clue_tf.models.by_size import by_size
 from clue_tf.models.projections import plain_kernel
 from clue_tf.private_api import get_keras_mask, in_xla_context, inner_layers, onednn_enabled
 
@@ -35,11 +36,8 @@ def _tensorflow_transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
 
 
 def _routed_transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
-    elements = x.shape.num_elements()
-    if elements is not None:
-        return _tensorflow_transpose(x, perm) if elements < SMALL_TRANSPOSE_ELEMENTS else tf.transpose(x, perm)
-    return tf.cond(tf.size(x) < SMALL_TRANSPOSE_ELEMENTS, lambda: _tensorflow_transpose(x, perm),
-                   lambda: tf.transpose(x, perm))
+    return by_size(x, SMALL_TRANSPOSE_ELEMENTS, small=lambda: _tensorflow_transpose(x, perm),
+                   large=lambda: tf.transpose(x, perm))
 
 
 def transpose(x: tf.Tensor, perm: list) -> tf.Tensor:

@@ -27,6 +27,7 @@ import tensorflow as tf
 from keras import ops
 from tensorflow.core.framework import attr_value_pb2
 
+from clue_tf.models.by_size import by_size
 from clue_tf.private_api import in_xla_context, inner_layers, onednn_enabled, registered_op
 
 OP_TYPE = "_MklLayerNorm"
@@ -105,10 +106,7 @@ def _layer_norm_call(self, inputs):
     def keras_ops():
         return keras.layers.LayerNormalization.call(self, inputs)
 
-    elements = inputs.shape.num_elements()
-    if elements is not None:
-        return fused() if elements >= FUSED_MIN_ELEMENTS else keras_ops()
-    return tf.cond(tf.size(inputs) >= FUSED_MIN_ELEMENTS, fused, keras_ops)
+    return by_size(inputs, FUSED_MIN_ELEMENTS, small=keras_ops, large=fused)
 
 
 def _last_axis_affine(layer: keras.layers.LayerNormalization) -> bool:
