@@ -19,9 +19,9 @@ import types
 import keras
 import tensorflow as tf
 
-from clue_tf.models.by_size import by_size
+from clue_tf.models.by_size import by_size, onednn_cpu_graph
 from clue_tf.models.projections import plain_kernel
-from clue_tf.private_api import get_keras_mask, in_xla_context, inner_layers, onednn_enabled
+from clue_tf.private_api import get_keras_mask, inner_layers
 
 # Below this many elements oneDNN's transpose costs more than TensorFlow's (see above).
 SMALL_TRANSPOSE_ELEMENTS = 1 << 16
@@ -41,10 +41,9 @@ def _routed_transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
 
 
 def transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
-    """tf.transpose; while a graph is traced on a oneDNN CPU outside XLA, tensors under
-    SMALL_TRANSPOSE_ELEMENTS move on TensorFlow's own kernel (its gradient routes alike)."""
-    if (tf.executing_eagerly() or in_xla_context() or not onednn_enabled()
-            or x.dtype.size not in _SAME_WIDTH_INTEGER):
+    """tf.transpose; while a graph is traced on a oneDNN CPU-only machine outside XLA, tensors
+    under SMALL_TRANSPOSE_ELEMENTS move on TensorFlow's own kernel (its gradient routes alike)."""
+    if not onednn_cpu_graph() or x.dtype.size not in _SAME_WIDTH_INTEGER:
         return tf.transpose(x, perm)
     inverse = [perm.index(axis) for axis in range(len(perm))]
 

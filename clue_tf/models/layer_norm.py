@@ -18,7 +18,6 @@ op (XLA then refuses it); our models are called directly inside each compiled st
 """
 
 import contextlib
-import functools
 import threading
 import types
 
@@ -27,8 +26,8 @@ import tensorflow as tf
 from keras import ops
 from tensorflow.core.framework import attr_value_pb2
 
-from clue_tf.models.by_size import by_size
-from clue_tf.private_api import in_xla_context, inner_layers, onednn_enabled, registered_op
+from clue_tf.models.by_size import by_size, onednn_cpu_graph
+from clue_tf.private_api import inner_layers, registered_op
 
 OP_TYPE = "_MklLayerNorm"
 # oneDNN's kernel sets itself up on every call (~90 us on an AMD EPYC), Keras's ops take ~30 us
@@ -50,19 +49,12 @@ def portable_graph():
         _state.portable = previous
 
 
-@functools.cache
-def _onednn_cpu_only() -> bool:
-    if not (onednn_enabled() and registered_op(OP_TYPE)):
-        return False
-    return not any(tf.config.list_logical_devices(kind) for kind in ("GPU", "TPU"))
-
-
 def fused_kernel_usable() -> bool:
-    """True while tracing a graph that XLA does not compile, on a oneDNN CPU-only machine,
-    outside `portable_graph()`."""
-    if getattr(_state, "portable", False) or tf.executing_eagerly() or in_xla_context():
+    """True while tracing a graph that XLA does not compile, on a oneDNN CPU-only machine
+    whose TensorFlow has the kernel, outside `portable_graph()`."""
+    if getattr(_state, "portable", False) or not onednn_cpu_graph():
         return False
-    return _onednn_cpu_only()
+    return registered_op(OP_TYPE)
 
 
 def _onednn_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: float) -> tf.Tensor:

@@ -11,10 +11,11 @@ import pytest
 import tensorflow as tf
 
 from clue_tf.families import get_family
+from clue_tf.models.by_size import onednn_cpu_graph
 from clue_tf.models.albert.config import AlbertConfig
 from clue_tf.models.bert.backbone import BertEncoder
 from clue_tf.models.fused_attention import SMALL_TRANSPOSE_ELEMENTS, _fused_call, transpose
-from clue_tf.private_api import inner_layers, onednn_enabled
+from clue_tf.private_api import inner_layers
 
 
 def _attention(width: int, heads: int, dropout: float = 0.1) -> keras.layers.MultiHeadAttention:
@@ -79,7 +80,8 @@ def _traced(function, spec):
     return tf.function(function).get_concrete_function(spec).graph
 
 
-@pytest.mark.skipif(not onednn_enabled(), reason="the transpose size rule applies to oneDNN builds only")
+@pytest.mark.skipif(not tf.function(onednn_cpu_graph)(),
+                    reason="the transpose size rule applies on CPU-only machines with oneDNN's kernels")
 @pytest.mark.parametrize("elements", [SMALL_TRANSPOSE_ELEMENTS // 2, SMALL_TRANSPOSE_ELEMENTS * 2])
 def test_transpose_routes_by_size_and_equals_tf_transpose(elements):
     """Under the size oneDNN's kernel is bypassed (the tensor moves as integers); the values
