@@ -188,7 +188,8 @@ def main() -> None:
     batches = [texts[i * args.batch_size:(i + 1) * args.batch_size] for i in range(args.batches)]
     num_labels = 15
     print(f"{args.threads} threads; batch-1 latency over {len(single)} TNEWS dev texts, throughput over "
-          f"{args.batches} x {args.batch_size}; max_seq_length {args.max_seq_length}; {args.rounds} rounds, systems in turn")
+          f"{args.batches} x {args.batch_size}; max_seq_length {args.max_seq_length}; "
+          f"{args.rounds} rounds, systems in turn")
     print("| model | system | p50 ms | p99 ms | examples/s | vs HF (throughput) | labels = ours fp32 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in args.models.split(","):

@@ -35,8 +35,8 @@ from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
 __all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "FUSED_ATTENTION_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS",
-           "gelu_approximate", "get_keras_mask", "in_xla_context", "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function",
-           "registered_op", "replace_sublayer"]
+           "gelu_approximate", "get_keras_mask", "in_xla_context", "initialize_seq2seq_cache", "inner_layers",
+           "onednn_enabled", "preprocessing_function", "registered_op", "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
 
