@@ -71,14 +71,11 @@ def ours(job: dict) -> dict:
         max_seq_length=job["seq"], train_batch_size=job["batch"], eval_batch_size=128, learning_rate=LEARNING_RATE,
         num_train_epochs=1.0, warmup_proportion=0.1, bucket_by_length=job["system"] == "ours", seed=1,
         mixed_precision=job["precision"], recompute_grad=job.get("recompute", False), use_xla=job.get("xla", False)))
-    train_data, _, _, total = run.training_data()
+    train_data, _, steps_per_epoch, total = run.training_data()
     run.compile_for_training(total)
     timer = StepTimer(skip=job["skip"])
-    if job["steps"]:
-        run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=job["steps"] + 2, callbacks=[timer.callback],
-                      verbose=0)
-    else:
-        run.model.fit(train_data, epochs=1, callbacks=[timer.callback], verbose=0)
+    steps = job["steps"] + 2 if job["steps"] else steps_per_epoch  # an epoch: every batch full
+    run.model.fit(train_data, epochs=1, steps_per_epoch=steps, callbacks=[timer.callback], verbose=0)
     result = {"examples_per_s": job["batch"] * len(timer.times) / sum(timer.times)}
     if job["accuracy"]:
         _, dev = run._features(run.settings.dev_file, True)

@@ -219,7 +219,7 @@ class ClassifierRun:
         self.compile_for_training(total)
         best_weights = os.path.join(settings.output_dir, "best.weights.h5")
         history = self.model.fit(
-            train_data.repeat(), epochs=max(1, int(np.ceil(settings.num_train_epochs))),
+            train_data, epochs=max(1, int(np.ceil(settings.num_train_epochs))),
             steps_per_epoch=min(steps_per_epoch, total),
             callbacks=[
                 DevEvaluation(self._logits, dev_data),

@@ -86,11 +86,14 @@ def _inputs(ids, segments):
 
 def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: int,
                  max_seq_length: int) -> tf.data.Dataset:
-    """Training batches of (inputs, labels), shuffled.
+    """Batches of (inputs, labels); for `training`, shuffled anew every pass and repeated
+    without end, every batch full (as Google's input_fn: repeat, then batch without remainder).
 
     `bucket`: rows are grouped by length and each batch is padded to its bucket's length
-    (`bucket_lengths`): a few shapes, so the tensor kernels are prepared once, and little
-    padding. Without `bucket` every batch is padded to max_seq_length (Google's shapes).
+    (`bucket_lengths`): a few shapes, so the tensor kernels (and the XLA-compiled GELU
+    gradient) are prepared once, and little padding. Buckets fill across passes, so no pass
+    ends in part-filled batches of new shapes. Without `bucket` every batch is padded to
+    max_seq_length (Google's shapes).
     `features`: Features (tokenized in Python) or EncodedRows (tokenized in the graph, kept
     after the first pass).
     """
@@ -99,7 +102,7 @@ def make_dataset(features, batch_size: int, training: bool, bucket: bool, seed: 
     else:
         dataset = features.rows.cache()  # tokenized once, not again every epoch
     if training:
-        dataset = dataset.shuffle(100_000, seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(100_000, seed=seed, reshuffle_each_iteration=True).repeat()
     dataset = dataset.map(lambda ids, segments, labels: (_inputs(ids, segments), labels))
     if bucket:
         lengths = bucket_lengths(max_seq_length)

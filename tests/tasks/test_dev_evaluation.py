@@ -39,7 +39,7 @@ def test_later_callbacks_and_the_history_see_them():
     dev, _ = evaluation_dataset(random_features(70, 40, seed=2), 32, True, 40)
     seen = []
     record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(logs["val_accuracy"]))
-    history = model.fit(train, epochs=2, verbose=0,
+    history = model.fit(train, epochs=2, steps_per_epoch=3, verbose=0,
                         callbacks=[DevEvaluation(lambda batches: model.predict(batches, verbose=0), dev), record])
     assert seen == history.history["val_accuracy"] and len(seen) == 2
     assert abs(history.history["val_loss"][-1] - model.evaluate(dev, return_dict=True, verbose=0)["loss"]) < 1e-5
