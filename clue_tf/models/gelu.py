@@ -1,14 +1,17 @@
-"""GELU in its two forms, and a training twin of each that keeps only its input for the
+"""GELU in its two forms, and training twins of each that keep only the input for the
 backward pass.
 
 Autodiff through `tf.nn.gelu`'s ops keeps four more [tokens, intermediate] tensors per
-feed-forward layer (x cubed, the tanh, 0.5 x and 1 + tanh) until the backward pass; the
-twin (`tf.recompute_grad`) keeps x and runs the GELU again there: about 120 MB less per
-layer at base size, batch 32, seq 128, float32, at the same speed. Inference runs the plain
-form, the pattern oneDNN fuses with its matmul (models/projections.py).
+feed-forward layer (x cubed, the tanh, 0.5 x and 1 + tanh) until the backward pass; a twin
+keeps x alone: about 120 MB less per layer at base size, batch 32, seq 128, float32. On a
+CPU-only machine the twin's backward pass is the closed-form derivative as one XLA-fused
+loop (models/closed_form_gradients.py); elsewhere `tf.recompute_grad` runs the GELU again there.
+Inference runs the plain form, the pattern oneDNN fuses with its matmul (models/projections.py).
 """
 
 import tensorflow as tf
+
+from clue_tf.models.closed_form_gradients import fused_gelu_gradient_usable, gelu_erf_gradient, gelu_tanh_gradient
 
 
 def gelu_tanh(x):
@@ -21,12 +24,27 @@ def gelu_erf(x):
     return tf.nn.gelu(x, approximate=False)
 
 
+def _with_fused_gradient(activation, gradient):
+    """`activation` whose backward pass is `gradient(x, upstream)`, keeping only x."""
+
+    @tf.custom_gradient
+    def twin(x):
+        return activation(x), lambda upstream: gradient(x, upstream)
+
+    return twin
+
+
 gelu_tanh_lean = tf.recompute_grad(gelu_tanh)
 gelu_erf_lean = tf.recompute_grad(gelu_erf)
+gelu_tanh_fused = _with_fused_gradient(gelu_tanh, gelu_tanh_gradient)
+gelu_erf_fused = _with_fused_gradient(gelu_erf, gelu_erf_gradient)
 
 _LEAN = {gelu_tanh: gelu_tanh_lean, gelu_erf: gelu_erf_lean}
+_FUSED = {gelu_tanh: gelu_tanh_fused, gelu_erf: gelu_erf_fused}
 
 
 def for_training(activation):
-    """The recomputing twin of our GELUs; any other activation as it is."""
-    return _LEAN.get(activation, activation)
+    """The twin of our GELUs that keeps only x (chosen while tracing: the XLA-fused backward
+    pass on CPU-only machines, recomputation elsewhere); any other activation as it is."""
+    twins = _FUSED if fused_gelu_gradient_usable() else _LEAN
+    return twins.get(activation, activation)

@@ -10,8 +10,9 @@ faster on [3200, 256] (benchmarks/finetune_step_vs_google.py names the evaluatio
 A layer's call emits that op when a graph is traced on a machine whose only devices are
 CPUs and oneDNN is on, unless XLA compiles it (XLA fuses the LayerNorm itself), for inputs
 of at least FUSED_MIN_ELEMENTS (smaller ones, as one served text, run Keras's ops); the backward
-pass differentiates Keras's own formula, recomputed from the input, so training gets Keras's
-gradients. `portable_graph()` turns it off while a float SavedModel is traced, so that model
+pass is LayerNorm's closed-form gradient from the input (models/closed_form_gradients.py;
+autodiff of Keras's formula to float rounding, in fewer passes).
+`portable_graph()` turns it off while a float SavedModel is traced, so that model
 loads on any TensorFlow (GPUs, builds without oneDNN). The choice is made when a graph is
 traced: a tf.function traced outside XLA and then called from an XLA-compiled one keeps the
 op (XLA then refuses it); our models are called directly inside each compiled step.
@@ -23,10 +24,10 @@ import types
 
 import keras
 import tensorflow as tf
-from keras import ops
 from tensorflow.core.framework import attr_value_pb2
 
 from clue_tf.models.by_size import by_size, onednn_cpu_graph
+from clue_tf.models.closed_form_gradients import layer_norm_gradient
 from clue_tf.private_api import inner_layers, registered_op
 
 OP_TYPE = "_MklLayerNorm"
@@ -69,15 +70,12 @@ def _onednn_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon:
 
 def fused_layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: float) -> tf.Tensor:
     """LayerNorm over the last axis of float32 `x` [..., width] on oneDNN's kernel; its
-    gradient is that of Keras's `ops.layer_normalization` (recomputed from `x`)."""
+    gradient is the closed form from `x` (models/closed_form_gradients.py)."""
 
     @tf.custom_gradient
     def forward(x, gamma, beta):
         def backward(dy):
-            with tf.GradientTape() as tape:
-                tape.watch([x, gamma, beta])
-                y = ops.layer_normalization(x, gamma, beta, -1, epsilon)
-            return tape.gradient(y, [x, gamma, beta], output_gradients=dy)
+            return layer_norm_gradient(x, gamma, dy, epsilon)
 
         return _onednn_layer_norm(x, gamma, beta, epsilon), backward
 
