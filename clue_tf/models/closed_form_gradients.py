@@ -42,7 +42,8 @@ def gelu_tanh_gradient(x: tf.Tensor, upstream: tf.Tensor) -> tf.Tensor:
 def gelu_erf_gradient(x: tf.Tensor, upstream: tf.Tensor) -> tf.Tensor:
     """upstream * d/dx of x Phi(x) = Phi(x) + x phi(x), in float32."""
     x32 = tf.cast(x, tf.float32)
-    derivative = 0.5 * (1.0 + tf.math.erf(x32 * (1.0 / math.sqrt(2.0)))) + x32 * _INV_SQRT_2PI * tf.exp(-0.5 * x32 * x32)
+    cdf = 0.5 * (1.0 + tf.math.erf(x32 * (1.0 / math.sqrt(2.0))))
+    derivative = cdf + x32 * _INV_SQRT_2PI * tf.exp(-0.5 * x32 * x32)
     return tf.cast(tf.cast(upstream, tf.float32) * derivative, upstream.dtype)
 
 

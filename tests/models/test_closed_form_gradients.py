@@ -58,7 +58,8 @@ def test_layer_norm_gradient_is_as_accurate_as_autodiff(shape):
         assert worst_error(got, truth) <= max(1.5 * worst_error(theirs, truth), 2e-7 * scale)
 
 
-@pytest.mark.skipif(not tf.function(onednn_cpu_graph)(), reason="the XLA-compiled GELU gradient is for CPU-only oneDNN machines")
+@pytest.mark.skipif(not tf.function(onednn_cpu_graph)(),
+                    reason="the XLA-compiled GELU gradient is for CPU-only oneDNN machines")
 def test_training_graph_runs_the_compiled_gelu_gradient_and_eager_the_recomputing_one():
     model = BERT.build(CONFIG, ("classifier",), 3)
     ids = np.ones([2, 8], "int32")

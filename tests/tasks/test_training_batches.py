@@ -21,8 +21,10 @@ def test_batches_are_full_padded_rows_repeated_pass_after_pass(bucket):
     batches = make_dataset(features, batch_size, True, bucket, 1, max_seq_length)
     for inputs, labels in batches.take(passes * rows // batch_size).as_numpy_iterator():
         width = inputs["token_ids"].shape[1]
-        assert labels.shape == (batch_size,) and width in (bucket_lengths(max_seq_length) if bucket else [max_seq_length])
-        for ids, segments, mask, label in zip(inputs["token_ids"], inputs["segment_ids"], inputs["padding_mask"], labels):
+        widths = bucket_lengths(max_seq_length) if bucket else [max_seq_length]
+        assert labels.shape == (batch_size,) and width in widths
+        columns = inputs["token_ids"], inputs["segment_ids"], inputs["padding_mask"], labels
+        for ids, segments, mask, label in zip(*columns):
             length = int(mask.sum())
             assert mask[:length].all() and not ids[length:].any() and not segments[length:].any()
             key = tuple(ids[:length])
