@@ -24,7 +24,8 @@ keras-hub 0.32), so an upgrade that breaks one fails by name instead of deep in 
   gives int8 layers their oneDNN call there (tests/serving/test_int8.py checks the op is used).
 - TensorFlow's `_pywrap_util_port.IsMklEnabled` (oneDNN on), its op registry and
   `control_flow_util.GraphOrParentsInXlaContext`: where a graph may name the oneDNN
-  LayerNorm kernel (models/layer_norm.py).
+  LayerNorm kernel (models/layer_norm.py); `pywrap_tfe.TFE_Py_TapeSetIsEmpty`: whether a
+  gradient tape records what is traced (models/by_size.py).
 - keras-hub's T5Seq2SeqLM generation hooks that Pegasus overrides and the cacheless greedy
   check calls: `_initialize_cache`, `call_encoder`, `call_decoder_with_cache`, `_logits`.
 """
@@ -35,8 +36,8 @@ from keras_hub.src.utils.keras_utils import gelu_approximate  # noqa: F401  (re-
 from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F401  (re-exported)
 
 __all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "FUSED_ATTENTION_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS",
-           "gelu_approximate", "get_keras_mask", "in_xla_context", "initialize_seq2seq_cache", "inner_layers",
-           "onednn_enabled", "preprocessing_function", "registered_op", "replace_sublayer"]
+           "gelu_approximate", "get_keras_mask", "gradient_tape_recording", "in_xla_context",
+           "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function", "registered_op", "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
 
@@ -97,3 +98,10 @@ def in_xla_context() -> bool:
     from tensorflow.python.ops import control_flow_util
 
     return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+def gradient_tape_recording() -> bool:
+    """A tf.GradientTape records the ops being run or traced on this thread (not stopped)."""
+    from tensorflow.python import pywrap_tfe
+
+    return not pywrap_tfe.TFE_Py_TapeSetIsEmpty()

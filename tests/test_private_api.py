@@ -147,3 +147,17 @@ def test_xla_context_is_seen_through_callers():
     assert float(tf.function(lambda x: compiled_inner(x), jit_compile=True)(tf.constant(0.0))) == 1.0
     assert float(tf.function(lambda x: plain_inner(x))(tf.constant(0.0))) == 0.0
     assert not private_api.in_xla_context()  # eager
+
+
+def test_a_recording_gradient_tape_is_seen():
+    import tensorflow as tf
+
+    assert not private_api.gradient_tape_recording()
+    with tf.GradientTape() as tape:
+        assert private_api.gradient_tape_recording()
+        with tape.stop_recording():
+            assert not private_api.gradient_tape_recording()
+    traced = tf.function(lambda: tf.constant(private_api.gradient_tape_recording()))
+    assert not bool(traced())  # traced outside any tape
+    with tf.GradientTape():
+        assert bool(tf.function(lambda: tf.constant(private_api.gradient_tape_recording()))())

@@ -35,23 +35,25 @@ def _tensorflow_transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
     return tf.bitcast(tf.transpose(tf.bitcast(x, integer), perm), x.dtype)
 
 
-def _routed_transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
-    return by_size(x, SMALL_TRANSPOSE_ELEMENTS, small=lambda: _tensorflow_transpose(x, perm),
-                   large=lambda: tf.transpose(x, perm))
-
-
-def transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
-    """tf.transpose; while a graph is traced on a oneDNN CPU-only machine outside XLA, tensors
-    under SMALL_TRANSPOSE_ELEMENTS move on TensorFlow's own kernel (its gradient routes alike)."""
-    if not onednn_cpu_graph() or x.dtype.size not in _SAME_WIDTH_INTEGER:
-        return tf.transpose(x, perm)
+def _integer_transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
+    """`_tensorflow_transpose`, its gradient the inverse transpose on TensorFlow's kernel too
+    (the gradient is as small as the tensor)."""
     inverse = [perm.index(axis) for axis in range(len(perm))]
 
     @tf.custom_gradient
     def forward(x):
-        return _routed_transpose(x, perm), lambda dy: _routed_transpose(dy, inverse)
+        return _tensorflow_transpose(x, perm), lambda dy: _tensorflow_transpose(dy, inverse)
 
     return forward(x)
+
+
+def transpose(x: tf.Tensor, perm: list) -> tf.Tensor:
+    """tf.transpose; while a graph is traced on a oneDNN CPU-only machine outside XLA, tensors
+    under SMALL_TRANSPOSE_ELEMENTS move on TensorFlow's own kernel (their gradients alike)."""
+    if not onednn_cpu_graph() or x.dtype.size not in _SAME_WIDTH_INTEGER:
+        return tf.transpose(x, perm)
+    return by_size(x, SMALL_TRANSPOSE_ELEMENTS, small=lambda: _integer_transpose(x, perm),
+                   large=lambda: tf.transpose(x, perm))
 
 
 def stacked_projection(layers: list, inputs: tf.Tensor) -> tf.Tensor:

@@ -102,14 +102,38 @@ def test_small_inputs_use_keras_ops_and_large_ones_oneDNN():
     assert OP_TYPE not in small_ops and OP_TYPE in large_ops
 
 
-def test_shapes_known_at_run_time_choose_in_the_graph():
-    """One traced graph (rows unknown) holds both ways; each gives Keras's values and gradients."""
-    width = 256
-    rows = layer_norm.FUSED_MIN_ELEMENTS // width
+def _layer_and_reference(width: int) -> tuple:
     layer = fused_layer(width)
     reference = keras.layers.LayerNormalization(epsilon=1e-12)
     reference.build([None, width])
     reference.set_weights(layer.get_weights())
+    return layer, reference
+
+
+def test_shapes_known_at_run_time_choose_in_the_graph():
+    """An inference graph traced once (rows unknown) holds both ways; each gives Keras's values."""
+    width = 256
+    rows = layer_norm.FUSED_MIN_ELEMENTS // width
+    layer, reference = _layer_and_reference(width)
+
+    def values(norm):
+        return tf.function(lambda x: norm(x), input_signature=[tf.TensorSpec([None, width])])
+
+    ours, theirs = values(layer), values(reference)
+    graph = ours.get_concrete_function().graph
+    assert OP_TYPE in library_op_types(graph)  # in a branch, run only when taken
+    assert OP_TYPE not in {op.type for op in graph.get_operations()}
+    for count in (3, rows + 5):
+        x = tf.random.stateless_normal([count, width], [count, 1]) * 2 + 1
+        np.testing.assert_allclose(ours(x).numpy(), theirs(x).numpy(), rtol=2e-5, atol=2e-4)
+
+
+def test_training_graphs_take_the_oneDNN_op_at_any_run_time_size():
+    """Under a gradient tape (rows unknown) the graph holds oneDNN's op and no tf.cond, whose
+    gradient would be traced for both ways; small inputs still get Keras's values and gradients."""
+    width = 256
+    rows = layer_norm.FUSED_MIN_ELEMENTS // width
+    layer, reference = _layer_and_reference(width)
 
     def values_and_gradients(norm):
         @tf.function(input_signature=[tf.TensorSpec([None, width])])
@@ -122,9 +146,8 @@ def test_shapes_known_at_run_time_choose_in_the_graph():
         return run
 
     ours, theirs = values_and_gradients(layer), values_and_gradients(reference)
-    graph = ours.get_concrete_function().graph
-    assert OP_TYPE in library_op_types(graph)  # in a branch, run only when taken
-    assert OP_TYPE not in {op.type for op in graph.get_operations()}
+    op_types = {op.type for op in ours.get_concrete_function().graph.get_operations()}
+    assert OP_TYPE in op_types and not op_types & {"If", "StatelessIf"}
     for count in (3, rows + 5):
         x = tf.random.stateless_normal([count, width], [count, 1]) * 2 + 1
         (y, grads), (y_ref, grads_ref) = ours(x), theirs(x)
