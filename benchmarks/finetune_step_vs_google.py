@@ -10,7 +10,8 @@ always; ours with --bucket_by_length=false). Google: create_model, create_optimi
 and compile, `fit` timed by a callback over the training batches only. Then our dev
 evaluation speed (lines/s, 10,000 TNEWS dev lines; --compare_layer_norm: with oneDNN's LayerNorm
 and with Keras's ops, alternating; --compare_optimizer: training steps with the fused Adam
-kernel and op by op, alternating). Prints the median seconds per step and the ratio Google /
+kernel and op by op, alternating; --compare_gelu: with the GELU forward XLA-compiled and as
+TensorFlow's ops, alternating). Prints the median seconds per step and the ratio Google /
 ours (above 1: ours is faster). Needs ../shared and the test extra. ~3 min tiny.
 """
 
@@ -133,25 +134,61 @@ def layer_norm_comparison(run, dev, batch_size: int, passes: int = 6) -> dict:
     return {name: sorted(r)[len(r) // 2] for name, r in rates.items()}
 
 
-def optimizer_comparison(run, train_data, blocks: int = 4, steps: int = 20) -> dict:
-    """Median training-step seconds with the fused Adam kernel and op by op (the optimizer's
-    `fused`), each traced once, blocks of `steps` alternating in this one process."""
+def alternating_training_steps(run, train_data, variants: dict, blocks: int = 4, steps: int = 20) -> dict:
+    """Median training-step seconds of each variant (name -> a context manager factory in force
+    while fit's step is traced), each traced once, blocks of `steps` alternating in this one process."""
     functions = {}
-    for fused in (True, False):
-        run.model.optimizer.fused = fused
+    for name, setting in variants.items():
         run.model.train_function = None
-        run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=3, verbose=0)  # traced with this setting
-        functions[fused] = run.model.train_function
-    times = {fused: [] for fused in functions}
+        with setting():
+            run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=3, verbose=0)  # traced here
+        functions[name] = run.model.train_function
+    times = {name: [] for name in functions}
     for _ in range(blocks):
-        for fused, function in functions.items():
+        for name, function in functions.items():
             run.model.train_function = function
             timer = StepTimer(skip=2)
             run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=2 + steps, callbacks=[timer.callback],
                           verbose=0)
-            times[fused] += timer.times
-    run.model.optimizer.fused, run.model.train_function = True, functions[True]  # the default again
-    return {("fused Adam kernel" if fused else "Adam op by op"): sorted(t)[len(t) // 2] for fused, t in times.items()}
+            times[name] += timer.times
+    run.model.train_function = None  # the default is traced again by the next fit
+    return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+
+
+def optimizer_comparison(run, train_data) -> dict:
+    """Training steps with the fused Adam kernel and op by op (the optimizer's `fused`)."""
+
+    @contextlib.contextmanager
+    def fused(value: bool):
+        run.model.optimizer.fused = value
+        try:
+            yield
+        finally:
+            run.model.optimizer.fused = True
+
+    return alternating_training_steps(run, train_data, {"fused Adam kernel": lambda: fused(True),
+                                                        "Adam op by op": lambda: fused(False)})
+
+
+def gelu_comparison(run, train_data) -> dict:
+    """Training steps whose GELU twin runs its forward pass XLA-compiled (the default on CPU) and
+    as TensorFlow's ops, both with the closed-form backward pass (models/gelu.py)."""
+    from clue_tf.models import gelu, projections
+
+    ops_forward = {gelu.gelu_tanh: gelu._with_fused_gradient(gelu.gelu_tanh, gelu.gelu_tanh_gradient),
+                   gelu.gelu_erf: gelu._with_fused_gradient(gelu.gelu_erf, gelu.gelu_erf_gradient)}
+
+    @contextlib.contextmanager
+    def forward_as_ops():
+        original = projections.for_training
+        projections.for_training = lambda activation: ops_forward.get(activation, original(activation))
+        try:
+            yield
+        finally:
+            projections.for_training = original
+
+    return alternating_training_steps(run, train_data, {"GELU forward XLA-compiled": contextlib.nullcontext,
+                                                        "GELU forward as TensorFlow ops": forward_as_ops})
 
 
 def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
@@ -165,9 +202,10 @@ def ours(bundle: Path, data: Path, work: Path, args) -> tuple[float, dict]:
         use_xla=args.xla, mixed_precision=args.mixed_precision))
     train_data, _, _, total = run.training_data()
     run.compile_for_training(total)
-    if args.compare_optimizer:
-        for name, seconds in optimizer_comparison(run, train_data).items():
-            print(f"clue-tf training step, {name}: {seconds:.3f} s/step")
+    for wanted, comparison in ((args.compare_optimizer, optimizer_comparison), (args.compare_gelu, gelu_comparison)):
+        if wanted:
+            for name, seconds in comparison(run, train_data).items():
+                print(f"clue-tf training step, {name}: {seconds:.3f} s/step")
     timer = StepTimer(skip=10)
     run.model.fit(train_data.repeat(), epochs=1, steps_per_epoch=10 + args.steps, callbacks=[timer.callback],
                   verbose=0)
@@ -198,6 +236,8 @@ def main() -> None:
                         help="evaluation with oneDNN's LayerNorm and with Keras's ops, alternating in one process")
     parser.add_argument("--compare_optimizer", action="store_true",
                         help="training steps with the fused Adam kernel and op by op, alternating in one process")
+    parser.add_argument("--compare_gelu", action="store_true",
+                        help="training steps with the GELU forward XLA-compiled and as ops, alternating in one process")
     parser.add_argument("--shared_dir", default=str(ROOT.parent / "shared"))
     args = parser.parse_args()
     shared = Path(args.shared_dir)

@@ -1,5 +1,5 @@
 """The closed-form GELU and LayerNorm gradients against autodiff in float64 (the oracle):
-no less accurate than float32 autodiff, and the models' training graphs on CPU-only
+no less accurate than float32 autodiff (and the GELU twins' compiled forward than TensorFlow's ops), and the models' training graphs on CPU-only
 machines run the XLA-compiled GELU gradient."""
 
 import numpy as np
@@ -30,7 +30,9 @@ def test_gelu_gradient_is_as_accurate_as_autodiff(twin, approximate, dtype):
         reference = tf.nn.gelu(x, approximate=approximate)
         value = twin(x)
         exact = tf.nn.gelu(x64, approximate=approximate)
-    np.testing.assert_array_equal(tf.cast(value, tf.float32), tf.cast(reference, tf.float32))
+    # The twin's forward pass (XLA-compiled on CPU) is as accurate as TensorFlow's ops.
+    exact_value = exact.numpy()
+    assert worst_error(value, exact_value) <= max(1.5 * worst_error(reference, exact_value), 2e-7)
     exact_gradient = tape.gradient(exact, x64).numpy()
     autodiff = worst_error(tf.cast(tape.gradient(reference, x), tf.float64), exact_gradient)
     ours = worst_error(tf.cast(tape.gradient(value, x), tf.float64), exact_gradient)
