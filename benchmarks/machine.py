@@ -13,7 +13,13 @@ def cpu_name() -> str:
         return platform.processor() or "unknown CPU"
     names = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")]
     extras = [flag for flag in ("avx512f", "amx_bf16") if f" {flag}" in text]
-    return f"{names[0] if names else platform.processor() or 'unknown CPU'} ({', '.join(extras) or 'no AVX-512/AMX'})"
+    # Virtual machines often report a bare "AMD EPYC": the family and model tell its generation
+    # (AMD family 25: Zen 3 and 4, 26: Zen 5), which moves every figure.
+    ids = {key: line.split(":", 1)[1].strip() for line in text.splitlines()
+           for key in ("cpu family", "model") if line.split(":", 1)[0].strip() == key}
+    generation = f"family {ids['cpu family']}, model {ids['model']}" if len(ids) == 2 else ""
+    details = ", ".join(filter(None, [generation, *(extras or ["no AVX-512/AMX"])]))
+    return f"{names[0] if names else platform.processor() or 'unknown CPU'} ({details})"
 
 
 def device_name() -> str:
