@@ -1,6 +1,7 @@
 """The closed-form GELU and LayerNorm gradients against autodiff in float64 (the oracle):
-no less accurate than float32 autodiff (and the GELU twins' compiled forward than TensorFlow's ops), and the models' training graphs on CPU-only
-machines run the XLA-compiled GELU gradient."""
+no less accurate than float32 autodiff (and the GELU twins' compiled forward than
+TensorFlow's ops), and the models' training graphs on CPU-only machines run the
+XLA-compiled GELU gradient."""
 
 import numpy as np
 import pytest
