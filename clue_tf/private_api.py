@@ -37,7 +37,8 @@ from keras_hub.src.utils.tensor_utils import preprocessing_function  # noqa: F40
 
 __all__ = ["ATTENTION_HOOKS", "ENCODER_BLOCK_PARTS", "FUSED_ATTENTION_PARTS", "OPTIMIZER_HOOKS", "SEQ2SEQ_HOOKS",
            "gelu_approximate", "get_keras_mask", "gradient_tape_recording", "in_xla_context",
-           "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function", "registered_op", "replace_sublayer"]
+           "initialize_seq2seq_cache", "inner_layers", "onednn_enabled", "preprocessing_function", "registered_op",
+           "replace_sublayer"]
 
 ATTENTION_HOOKS = ("_compute_attention", "_key_dim", "_dropout", "_kernel_initializer", "_bias_initializer")
 
